@@ -1,0 +1,57 @@
+"""Schema migrations of the embedded store.
+
+Each migration is applied once, in order, inside a transaction; ``pdca_schema`` records the version.
+Add a new migration at the end of :data:`MIGRATIONS`; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from pdca.model.schema import EVENT_COLUMNS, TICKET_FACT_COLUMNS
+
+_DUCK_TYPES = {
+    "string": "VARCHAR",
+    "timestamp": "TIMESTAMP",
+    "int64": "BIGINT",
+    "boolean": "BOOLEAN",
+    "double": "DOUBLE",
+}
+
+
+def _table(name: str, columns: dict[str, str]) -> str:
+    cols = ",\n  ".join(f'"{c}" {_DUCK_TYPES[t]}' for c, t in columns.items())
+    return f'CREATE TABLE "{name}" (\n  {cols}\n)'
+
+
+def duck_type(logical: str) -> str:
+    """DuckDB type of a logical column type."""
+    return _DUCK_TYPES[logical]
+
+
+MIGRATIONS: list[list[str]] = [
+    # 1: canonical tables, import log and quarantine
+    [
+        _table("events", EVENT_COLUMNS),
+        _table("tickets", TICKET_FACT_COLUMNS),
+        """CREATE TABLE imports (
+  import_id BIGINT PRIMARY KEY,
+  log VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  path VARCHAR,
+  sha256 VARCHAR,
+  imported_at TIMESTAMP,
+  rows_read BIGINT,
+  stored BIGINT,
+  quarantined BIGINT,
+  duplicates BIGINT,
+  report VARCHAR
+)""",
+        """CREATE TABLE quarantine (
+  import_id BIGINT NOT NULL,
+  log VARCHAR NOT NULL,
+  "row" BIGINT,
+  reason VARCHAR NOT NULL,
+  raw VARCHAR
+)""",
+        "CREATE SEQUENCE import_ids START 1",
+    ],
+]

@@ -1,0 +1,332 @@
+"""The embedded store: one DuckDB database file in a directory.
+
+Writes happen in one transaction per import, so an interrupted import (even ``kill -9``) leaves the
+store exactly as it was. DuckDB lets only one process open a database for writing; a second process
+gets a :class:`~pdca.errors.StoreLockedError` with a readable message instead of a corrupted file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import ibis
+import pandas as pd
+
+from pdca.engine.ddl import MIGRATIONS
+from pdca.errors import StoreError, StoreLockedError
+from pdca.model.batch import AppendResult, ImportBatch
+from pdca.model.facts import ticket_facts
+from pdca.model.schema import EVENT_COLUMNS, Col
+
+STORE_ENV = "PDCA_STORE"
+DEFAULT_STORE_DIR = ".pdca"
+DB_FILE = "pdca.duckdb"
+CANONICAL_TABLES = ("events", "tickets", "imports", "quarantine")
+
+
+def resolve_store_dir(store: Path | str | None = None) -> Path:
+    """The store directory: the argument, else ``$PDCA_STORE``, else ``./.pdca``."""
+    if store:
+        return Path(store)
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env)
+    return Path(DEFAULT_STORE_DIR)
+
+
+def _lock_error(root: Path, exc: Exception) -> StoreLockedError:
+    pid = re.search(r"PID (\d+)", str(exc))
+    who = f"process {pid.group(1)}" if pid else "another process"
+    return StoreLockedError(
+        f"the store {root} is in use by {who} (an import may still be running)",
+        "wait for it to finish, or use another store with --store DIR",
+    )
+
+
+class Store:
+    """A pdca store. Use as a context manager; :meth:`open` is the usual way in."""
+
+    def __init__(self, root: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool) -> None:
+        self.root = root
+        self.read_only = read_only
+        self._con = con
+        self._ibis: Any = None
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, store: Path | str | None = None, *, read_only: bool = False) -> Store:
+        """Open (and, for writing, create and migrate) the store directory."""
+        root = resolve_store_dir(store)
+        db = root / DB_FILE
+        if read_only and not db.exists():
+            raise StoreError(
+                f"there is no pdca store in {root}",
+                "import data first with `pdca ingest FILE`, or point --store / PDCA_STORE at it",
+            )
+        if not read_only:
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store directory {root}: {exc}") from None
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise _lock_error(root, exc) from None
+            raise StoreError(f"cannot open the store {root}: {exc}") from None
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"{db} is not a readable pdca store: {exc}",
+                "point --store at a pdca store directory",
+            ) from None
+        store_obj = cls(root, con, read_only=read_only)
+        store_obj._migrate()
+        return store_obj
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """Number of migrations applied."""
+        exists = self._con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'pdca_schema'"
+        ).fetchone()
+        if not exists or exists[0] == 0:
+            return 0
+        row = self._con.execute("SELECT max(version) FROM pdca_schema").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"the store {self.root} was written by a newer pdca (schema {current})",
+                "upgrade pdca",
+            )
+        if current == len(MIGRATIONS):
+            return
+        if self.read_only:
+            raise StoreError(
+                f"the store {self.root} needs a schema upgrade",
+                "run any writing command (e.g. `pdca ingest`) once to upgrade it",
+            )
+        with self._transaction():
+            self._con.execute("CREATE TABLE IF NOT EXISTS pdca_schema (version INTEGER)")
+            for version, statements in enumerate(MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                for sql in statements:
+                    self._con.execute(sql)
+                self._con.execute("INSERT INTO pdca_schema VALUES (?)", [version])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    # -- analytics access ----------------------------------------------------------------------
+    @property
+    def backend(self) -> Any:
+        """The Ibis backend over this store (DuckDB)."""
+        if self._ibis is None:
+            self._ibis = ibis.duckdb.from_connection(self._con)
+        return self._ibis
+
+    def events(self, log: str | None = None) -> Any:
+        """Ibis table of canonical events (optionally of one log)."""
+        t = self.backend.table("events")
+        return t if log is None else t.filter(t[Col.LOG] == log)
+
+    def tickets(self, log: str | None = None) -> Any:
+        """Ibis table of tickets with their derived facts (optionally of one log)."""
+        t = self.backend.table("tickets")
+        return t if log is None else t.filter(t[Col.LOG] == log)
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run a read-only SQL query and return a DataFrame (for interfaces and tests)."""
+        return self._con.execute(sql, params or []).df()
+
+    # -- writing -------------------------------------------------------------------------------
+    def append(self, batch: ImportBatch) -> AppendResult:
+        """Append a batch in one transaction: new events, quarantine, import record, tickets."""
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        events = batch.events
+        cols = [c for c in EVENT_COLUMNS if c != Col.IMPORT_ID]
+        missing = [c for c in cols if c not in events.columns]
+        if missing:
+            raise StoreError(f"internal: batch lacks canonical columns {missing}")
+        staged = events[cols]
+        quarantine = batch.quarantine
+        con = self._con
+        con.register("_pdca_batch", staged)
+        con.register("_pdca_quarantine", quarantine)
+        try:
+            with self._transaction():
+                row = con.execute("SELECT nextval('import_ids')").fetchone()
+                assert row is not None
+                import_id = int(row[0])
+                col_list = ", ".join(f'"{c}"' for c in cols)
+                # within-file duplicates: keep the first row of each content key
+                unique_in_file = con.execute(
+                    "SELECT count(DISTINCT event_key) FROM _pdca_batch"
+                ).fetchone()
+                n_unique = int(unique_in_file[0]) if unique_in_file else 0
+                con.execute(
+                    f"""
+                    INSERT INTO events ({col_list}, import_id)
+                    SELECT {col_list}, ? FROM (
+                        SELECT *, row_number() OVER (PARTITION BY event_key ORDER BY "row") AS _rn
+                        FROM _pdca_batch
+                    ) b
+                    WHERE _rn = 1 AND NOT EXISTS (
+                        SELECT 1 FROM events e WHERE e.log = ? AND e.event_key = b.event_key
+                    )
+                    """,
+                    [import_id, batch.log],
+                )
+                stored_row = con.execute(
+                    "SELECT count(*) FROM events WHERE import_id = ?", [import_id]
+                ).fetchone()
+                stored = int(stored_row[0]) if stored_row else 0
+                dup_file = len(staged) - n_unique
+                dup_store = n_unique - stored
+                con.execute(
+                    'INSERT INTO quarantine (import_id, log, "row", reason, raw) '
+                    "SELECT ?, ?, \"row\", reason, raw FROM _pdca_quarantine",
+                    [import_id, batch.log],
+                )
+                self._refresh_tickets(batch.log)
+                counts = con.execute(
+                    "SELECT (SELECT count(*) FROM events WHERE log = ?),"
+                    " (SELECT count(*) FROM tickets WHERE log = ?)",
+                    [batch.log, batch.log],
+                ).fetchone()
+                assert counts is not None
+                result = AppendResult(
+                    import_id=import_id,
+                    stored=stored,
+                    duplicates_in_file=dup_file,
+                    duplicates_in_store=dup_store,
+                    quarantined=len(quarantine),
+                    tickets_in_log=int(counts[1]),
+                    events_in_log=int(counts[0]),
+                )
+                report = {**batch.details, **result.__dict__}
+                con.execute(
+                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        import_id,
+                        batch.log,
+                        batch.source,
+                        batch.path,
+                        batch.sha256,
+                        datetime.now(UTC).replace(tzinfo=None),
+                        batch.rows_read,
+                        stored,
+                        len(quarantine),
+                        dup_file + dup_store,
+                        json.dumps(report, default=str),
+                    ],
+                )
+        finally:
+            con.unregister("_pdca_batch")
+            con.unregister("_pdca_quarantine")
+        return result
+
+    def _refresh_tickets(self, log: str) -> None:
+        facts = ticket_facts(self.events(log))
+        sql = ibis.to_sql(facts, dialect="duckdb")
+        self._con.execute("DELETE FROM tickets WHERE log = ?", [log])
+        self._con.execute(f"INSERT INTO tickets BY NAME {sql}")
+
+    # -- reading -------------------------------------------------------------------------------
+    def logs(self) -> pd.DataFrame:
+        """One row per log: events, tickets, time span, imports."""
+        return self.query(
+            """
+            SELECT e.log, any_value(e.ticket_type) AS ticket_type, count(*) AS events,
+                   count(DISTINCT e.case_id) AS tickets,
+                   min(e.timestamp) AS first_event, max(e.timestamp) AS last_event,
+                   (SELECT count(*) FROM imports i WHERE i.log = e.log) AS imports,
+                   (SELECT count(*) FROM quarantine q WHERE q.log = e.log) AS quarantined
+            FROM events e GROUP BY e.log ORDER BY e.log
+            """
+        )
+
+    def imports(self) -> pd.DataFrame:
+        """The import log, newest last."""
+        return self.query(
+            "SELECT import_id, log, source, path, imported_at, rows_read, stored, quarantined,"
+            " duplicates FROM imports ORDER BY import_id"
+        )
+
+    def import_report(self, import_id: int) -> dict[str, Any]:
+        """The stored data-quality report of one import."""
+        row = self._con.execute(
+            "SELECT report FROM imports WHERE import_id = ?", [import_id]
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"there is no import {import_id} in the store")
+        report: dict[str, Any] = json.loads(row[0])
+        return report
+
+    def quarantined(self, import_id: int | None = None) -> pd.DataFrame:
+        """Quarantined rows with their reasons."""
+        if import_id is None:
+            return self.query('SELECT * FROM quarantine ORDER BY import_id, "row"')
+        return self.query(
+            'SELECT * FROM quarantine WHERE import_id = ? ORDER BY "row"', [import_id]
+        )
+
+    def events_df(self, log: str | None = None) -> pd.DataFrame:
+        """Canonical events in their stable order, as a DataFrame (for exporters)."""
+        where = "" if log is None else "WHERE log = ?"
+        return self.query(
+            f'SELECT * FROM events {where} ORDER BY log, case_id, "timestamp", seq,'
+            ' import_id, "row"',
+            [] if log is None else [log],
+        )
+
+    def export_parquet(self, directory: Path) -> list[Path]:
+        """Write every canonical table to ``directory/<table>.parquet``."""
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for table in CANONICAL_TABLES:
+            target = directory / f"{table}.parquet"
+            self._con.execute(
+                f"COPY (SELECT * FROM {table}) TO '{_sql_str(str(target))}' (FORMAT parquet)"
+            )
+            written.append(target)
+        return written
+
+
+def _sql_str(text: str) -> str:
+    return text.replace("'", "''")

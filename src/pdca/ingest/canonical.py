@@ -1,0 +1,271 @@
+"""Applying a mapping to a raw table: canonical events, quarantine and data-quality facts.
+
+Nothing is dropped silently. A row becomes an event, or a quarantine entry whose reason names the
+column and the value that was wrong. Exact duplicate rows are kept here and counted by the store,
+which also skips rows it already holds (re-importing a file is a no-op).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from pdca.errors import MappingError
+from pdca.ingest.dates import DateFormat, detect_format, parse_with
+from pdca.ingest.mapping import Mapping
+from pdca.ingest.reader import ROW, RawTable
+from pdca.model.batch import QUARANTINE_COLUMNS
+from pdca.model.schema import EVENT_COLUMNS, Col
+from pdca.model.vocab import State, TicketType
+
+_TICKET_TYPES = {t.value for t in TicketType}
+
+
+def _missing_mask(frame: pd.DataFrame, tokens: list[str]) -> pd.DataFrame:
+    mask = frame.isna()
+    if tokens:
+        mask |= frame.isin(tokens)
+    return mask
+
+
+def _check_columns(mapping: Mapping, frame: pd.DataFrame) -> None:
+    absent = sorted(c for c in mapping.source_columns() if c not in frame.columns)
+    if absent:
+        have = ", ".join(repr(c) for c in list(frame.columns)[:12] if c != ROW)
+        raise MappingError(
+            f"column(s) {', '.join(repr(c) for c in absent)} not found in the file (it has {have})",
+            "fix the mapping, or let `pdca suggest-mapping FILE` draft one",
+        )
+
+
+def _timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise MappingError(
+            f"unknown time zone {name!r}", "use an IANA name such as Europe/Brussels or UTC"
+        ) from None
+
+
+class _Rejects:
+    """Collects the first reason each row is rejected for."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+
+    def add(self, mask: np.ndarray[Any, Any], reasons: pd.Series | str) -> None:
+        free = mask & pd.isna(self.reason)
+        if isinstance(reasons, str):
+            self.reason[free] = reasons
+        else:
+            self.reason[free] = np.asarray(reasons, dtype=object)[free]
+
+    @property
+    def mask(self) -> np.ndarray[Any, Any]:
+        return ~pd.isna(self.reason)
+
+
+def _row_json(frame: pd.DataFrame) -> list[str]:
+    if frame.shape[1] == 0:
+        return ["{}"] * len(frame)
+    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    lines = text.split("\n")
+    return lines[: len(frame)]
+
+
+def canonicalize(
+    raw: RawTable,
+    mapping: Mapping,
+    *,
+    log: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Turn a raw table into (events, quarantine, details) following ``mapping``."""
+    frame = raw.frame
+    _check_columns(mapping, frame)
+    source_cols = [c for c in frame.columns if c != ROW]
+    missing = _missing_mask(frame[source_cols], mapping.read.missing_values)
+    values = frame[source_cols].mask(missing)
+    n = len(frame)
+    rejects = _Rejects(n)
+    cols = mapping.columns
+
+    # case id
+    case = values[cols.case_id]
+    rejects.add(case.isna().to_numpy(), f"missing case id (column {cols.case_id!r})")
+
+    # timestamp
+    ts_text = values[cols.timestamp]
+    rejects.add(ts_text.isna().to_numpy(), f"missing timestamp (column {cols.timestamp!r})")
+    opts = mapping.timestamp
+    if opts.format:
+        fmt = DateFormat(opts.format, "given", 1.0)
+    else:
+        fmt = detect_format(ts_text, dayfirst=opts.dayfirst, column=cols.timestamp)
+    parsed = parse_with(ts_text, fmt.format)
+    bad_ts = (ts_text.notna() & parsed.isna()).to_numpy()
+    rejects.add(
+        bad_ts,
+        "timestamp "
+        + ts_text.astype(str).map(repr)
+        + f" does not match the format {fmt.format} (column {cols.timestamp!r})",
+    )
+    if fmt.has_offset:
+        timestamps = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    else:
+        tz = _timezone(opts.timezone)
+        if opts.timezone.upper() == "UTC":
+            timestamps = parsed
+        else:
+            local = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+            rejects.add(
+                (parsed.notna() & local.isna()).to_numpy(),
+                f"local time is ambiguous or does not exist in {opts.timezone} (clock change)",
+            )
+            timestamps = local.dt.tz_convert("UTC").dt.tz_localize(None)
+
+    # source sequence
+    if cols.seq:
+        seq_text = values[cols.seq]
+        seq = pd.to_numeric(seq_text, errors="coerce")
+        bad_seq = (seq_text.notna() & (seq.isna() | (seq % 1 != 0))).to_numpy()
+        rejects.add(
+            bad_seq,
+            "sequence number " + seq_text.astype(str).map(repr) + f" is not a whole number"
+            f" (column {cols.seq!r})",
+        )
+        seq = seq.where(~bad_seq).astype("Int64")
+    else:
+        seq = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+
+    # activity
+    act_cols = cols.activity_columns()
+    act_parts = values[act_cols]
+    rejects.add(
+        act_parts.isna().all(axis=1).to_numpy(),
+        f"missing activity (column {', '.join(repr(c) for c in act_cols)})",
+    )
+    if len(act_cols) == 1:
+        activity = act_parts[act_cols[0]]
+    else:
+        activity = act_parts.fillna("").astype(str).agg(mapping.activity_separator.join, axis=1)
+    states = {label: state.value for label, state in mapping.states.items()}
+    state = activity.map(states).fillna(State.UNKNOWN.value)
+
+    # ticket type
+    if cols.ticket_type:
+        ttype = values[cols.ticket_type].str.strip().str.lower().str.replace(" ", "_")
+        bad_type = (ttype.notna() & ~ttype.isin(_TICKET_TYPES)).to_numpy()
+        rejects.add(
+            bad_type,
+            "ticket type "
+            + values[cols.ticket_type].astype(str).map(repr)
+            + f" is not one of {sorted(_TICKET_TYPES)}",
+        )
+        ttype = ttype.fillna(mapping.ticket_type.value)
+    else:
+        ttype = pd.Series(mapping.ticket_type.value, index=frame.index)
+
+    # event key: content hash of the raw row within its log
+    hashed = pd.util.hash_pandas_object(frame[source_cols], index=False).to_numpy()
+    salt = np.uint64(int(pd.util.hash_array(np.array([log], dtype=object))[0]))
+    keys = pd.Series(np.bitwise_xor(hashed, salt)).map("{:016x}".format)
+
+    mapped = mapping.source_columns()
+    attr_cols = [c for c in source_cols if c not in mapped]
+
+    good = ~rejects.mask
+    events = pd.DataFrame(
+        {
+            Col.LOG: log,
+            Col.CASE_ID: case.astype(str),
+            Col.TICKET_TYPE: ttype,
+            Col.TIMESTAMP: timestamps.astype("datetime64[us]"),
+            Col.SEQ: seq,
+            Col.ROW: frame[ROW].astype("int64"),
+            Col.ACTIVITY: activity,
+            Col.STATE: state,
+            Col.ATTRIBUTES: None,
+            Col.EVENT_KEY: keys.to_numpy(),
+        },
+        index=frame.index,
+    )
+    for canonical, source in cols.text_fields().items():
+        events[canonical] = values[source]
+    for name in EVENT_COLUMNS:
+        if name not in events.columns and name != Col.IMPORT_ID:
+            events[name] = None
+    events = events[good]
+    events[Col.ATTRIBUTES] = _row_json(values.loc[good, attr_cols])
+    events = events.reset_index(drop=True)
+
+    # quarantine: rejected rows plus lines that could not be split
+    rejected = frame[~good]
+    quarantine = pd.DataFrame(
+        {
+            "row": rejected[ROW].astype("int64").to_numpy(),
+            "reason": rejects.reason[~good],
+            "raw": _row_json(rejected[source_cols]),
+        }
+    )
+    if raw.bad_rows:
+        lines = pd.DataFrame(
+            {
+                "row": [-1 if b.line is None else b.line for b in raw.bad_rows],
+                "reason": [f"line {b.line}: {b.reason}" for b in raw.bad_rows],
+                "raw": [json.dumps({"line": b.text}, ensure_ascii=False) for b in raw.bad_rows],
+            }
+        )
+        quarantine = pd.concat([quarantine, lines], ignore_index=True)
+    quarantine = quarantine[list(QUARANTINE_COLUMNS)]
+
+    details = _quality(raw, values, events, rejects, mapping, fmt, activity, state)
+    return events, quarantine, details
+
+
+def _quality(
+    raw: RawTable,
+    values: pd.DataFrame,
+    events: pd.DataFrame,
+    rejects: _Rejects,
+    mapping: Mapping,
+    fmt: DateFormat,
+    activity: pd.Series,
+    state: pd.Series,
+) -> dict[str, Any]:
+    reasons = pd.Series(rejects.reason[rejects.mask], dtype=object)
+    # collapse value-specific reasons into their kind for the summary
+    kinds = reasons.str.replace(r"'.*?' ", "", regex=True)
+    kind_counts = {str(k): int(v) for k, v in kinds.value_counts().items()}
+    if raw.bad_rows:
+        kind_counts["line has the wrong number of fields"] = len(raw.bad_rows)
+    # out-of-order: an event earlier than the previous event of its ticket in file order
+    ordered = events.sort_values(Col.ROW, kind="stable")
+    prev = ordered.groupby(Col.CASE_ID, sort=False)[Col.TIMESTAMP].shift()
+    out_of_order = int((ordered[Col.TIMESTAMP] < prev).sum())
+    unmapped = activity[state == State.UNKNOWN.value].value_counts()
+    span = (
+        [str(events[Col.TIMESTAMP].min()), str(events[Col.TIMESTAMP].max())]
+        if len(events)
+        else [None, None]
+    )
+    return {
+        "formats": {
+            "encoding": raw.encoding,
+            "delimiter": raw.delimiter,
+            "timestamp_format": fmt.format,
+            "timestamp_detected": fmt.order != "given",
+            "dayfirst": fmt.dayfirst,
+            "timezone": "from offsets" if fmt.has_offset else mapping.timestamp.timezone,
+        },
+        "renamed_columns": raw.renamed_columns,
+        "quarantine_reasons": kind_counts,
+        "missing_values": {c: int(v) for c, v in values.isna().sum().items()},
+        "out_of_order_timestamps": out_of_order,
+        "time_span": span,
+        "cases": int(events[Col.CASE_ID].nunique()),
+        "unmapped_activities": {str(k): int(v) for k, v in unmapped.items()},
+    }

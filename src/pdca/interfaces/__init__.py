@@ -1,0 +1,1 @@
+"""User interfaces: CLI (and later web). Nothing imports from here."""
