@@ -11,7 +11,7 @@ import pandas as pd
 
 from pdca.engine.store import Store
 from pdca.errors import InputError
-from pdca.ingest import LoadOptions
+from pdca.ingest import LoadOptions, ocel, xes
 from pdca.ingest import load as load_source
 
 Progress = Callable[[str], None]
@@ -139,6 +139,8 @@ def export_csv(target: Path | str, store: Path | str | None = None, log: str | N
 _EXPORTERS: dict[str, Callable[[Path, Path | str | None, str | None], list[Path]]] = {
     "parquet": lambda out, store, _log: export_parquet(out, store),
     "csv": lambda out, store, log: [export_csv(out, store, log)],
+    "xes": lambda out, store, log: [xes.write(events(store, log), out)],
+    "ocel": lambda out, store, log: [ocel.write(events(store, log), out)],
 }
 
 

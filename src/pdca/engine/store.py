@@ -220,7 +220,7 @@ class Store:
                 dup_store = n_unique - stored
                 con.execute(
                     'INSERT INTO quarantine (import_id, log, "row", reason, raw) '
-                    "SELECT ?, ?, \"row\", reason, raw FROM _pdca_quarantine",
+                    'SELECT ?, ?, "row", reason, raw FROM _pdca_quarantine',
                     [import_id, batch.log],
                 )
                 self._refresh_tickets(batch.log)

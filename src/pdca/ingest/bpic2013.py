@@ -22,5 +22,5 @@ PROBLEM_SIGNATURE = frozenset({"Problem Number", "Problem Change Date+Time", "Pr
 def load(path: Path, options: LoadOptions, *, header: frozenset[str] | None = None) -> ImportBatch:
     """Read either BPIC 2013 log; which one is told by its header."""
     columns = header if header is not None else header_columns(path)
-    name = "bpic2013_problems" if PROBLEM_SIGNATURE <= columns else "bpic2013_incidents"
+    name = "bpic2013_problems" if columns >= PROBLEM_SIGNATURE else "bpic2013_incidents"
     return batch_from_delimited(path, builtin_mapping(name), options)

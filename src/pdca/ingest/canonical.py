@@ -77,137 +77,92 @@ def _row_json(frame: pd.DataFrame) -> list[str]:
     return lines[: len(frame)]
 
 
-def canonicalize(
-    raw: RawTable,
-    mapping: Mapping,
-    *,
-    log: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Turn a raw table into (events, quarantine, details) following ``mapping``."""
-    frame = raw.frame
-    _check_columns(mapping, frame)
-    source_cols = [c for c in frame.columns if c != ROW]
-    missing = _missing_mask(frame[source_cols], mapping.read.missing_values)
-    values = frame[source_cols].mask(missing)
-    n = len(frame)
-    rejects = _Rejects(n)
-    cols = mapping.columns
-
-    # case id
-    case = values[cols.case_id]
-    rejects.add(case.isna().to_numpy(), f"missing case id (column {cols.case_id!r})")
-
-    # timestamp
-    ts_text = values[cols.timestamp]
-    rejects.add(ts_text.isna().to_numpy(), f"missing timestamp (column {cols.timestamp!r})")
+def _timestamps(
+    values: pd.DataFrame, mapping: Mapping, rejects: _Rejects
+) -> tuple[pd.Series, DateFormat]:
+    column = mapping.columns.timestamp
+    text = values[column]
+    rejects.add(text.isna().to_numpy(), f"missing timestamp (column {column!r})")
     opts = mapping.timestamp
     if opts.format:
         fmt = DateFormat(opts.format, "given", 1.0)
     else:
-        fmt = detect_format(ts_text, dayfirst=opts.dayfirst, column=cols.timestamp)
-    parsed = parse_with(ts_text, fmt.format)
-    bad_ts = (ts_text.notna() & parsed.isna()).to_numpy()
+        fmt = detect_format(text, dayfirst=opts.dayfirst, column=column)
+    parsed = parse_with(text, fmt.format)
     rejects.add(
-        bad_ts,
+        (text.notna() & parsed.isna()).to_numpy(),
         "timestamp "
-        + ts_text.astype(str).map(repr)
-        + f" does not match the format {fmt.format} (column {cols.timestamp!r})",
+        + text.astype(str).map(repr)
+        + f" does not match the format {fmt.format} (column {column!r})",
     )
     if fmt.has_offset:
-        timestamps = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    else:
-        tz = _timezone(opts.timezone)
-        if opts.timezone.upper() == "UTC":
-            timestamps = parsed
-        else:
-            local = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-            rejects.add(
-                (parsed.notna() & local.isna()).to_numpy(),
-                f"local time is ambiguous or does not exist in {opts.timezone} (clock change)",
-            )
-            timestamps = local.dt.tz_convert("UTC").dt.tz_localize(None)
-
-    # source sequence
-    if cols.seq:
-        seq_text = values[cols.seq]
-        seq = pd.to_numeric(seq_text, errors="coerce")
-        bad_seq = (seq_text.notna() & (seq.isna() | (seq % 1 != 0))).to_numpy()
-        rejects.add(
-            bad_seq,
-            "sequence number " + seq_text.astype(str).map(repr) + f" is not a whole number"
-            f" (column {cols.seq!r})",
-        )
-        seq = seq.where(~bad_seq).astype("Int64")
-    else:
-        seq = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-
-    # activity
-    act_cols = cols.activity_columns()
-    act_parts = values[act_cols]
+        return parsed.dt.tz_convert("UTC").dt.tz_localize(None), fmt
+    tz = _timezone(opts.timezone)
+    if opts.timezone.upper() == "UTC":
+        return parsed, fmt
+    local = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     rejects.add(
-        act_parts.isna().all(axis=1).to_numpy(),
-        f"missing activity (column {', '.join(repr(c) for c in act_cols)})",
+        (parsed.notna() & local.isna()).to_numpy(),
+        f"local time is ambiguous or does not exist in {opts.timezone} (clock change)",
     )
-    if len(act_cols) == 1:
-        activity = act_parts[act_cols[0]]
-    else:
-        activity = act_parts.fillna("").astype(str).agg(mapping.activity_separator.join, axis=1)
-    states = {label: state.value for label, state in mapping.states.items()}
-    state = activity.map(states).fillna(State.UNKNOWN.value)
+    return local.dt.tz_convert("UTC").dt.tz_localize(None), fmt
 
-    # ticket type
-    if cols.ticket_type:
-        ttype = values[cols.ticket_type].str.strip().str.lower().str.replace(" ", "_")
-        bad_type = (ttype.notna() & ~ttype.isin(_TICKET_TYPES)).to_numpy()
-        rejects.add(
-            bad_type,
-            "ticket type "
-            + values[cols.ticket_type].astype(str).map(repr)
-            + f" is not one of {sorted(_TICKET_TYPES)}",
-        )
-        ttype = ttype.fillna(mapping.ticket_type.value)
-    else:
-        ttype = pd.Series(mapping.ticket_type.value, index=frame.index)
 
-    # event key: content hash of the raw row within its log
-    hashed = pd.util.hash_pandas_object(frame[source_cols], index=False).to_numpy()
+def _sequence(values: pd.DataFrame, mapping: Mapping, rejects: _Rejects) -> pd.Series:
+    column = mapping.columns.seq
+    if not column:
+        return pd.Series(pd.NA, index=values.index, dtype="Int64")
+    text = values[column]
+    seq = pd.to_numeric(text, errors="coerce")
+    bad = (text.notna() & (seq.isna() | (seq % 1 != 0))).to_numpy()
+    rejects.add(
+        bad,
+        "sequence number "
+        + text.astype(str).map(repr)
+        + f" is not a whole number (column {column!r})",
+    )
+    return seq.where(~bad).astype("Int64")
+
+
+def _activity(values: pd.DataFrame, mapping: Mapping, rejects: _Rejects) -> pd.Series:
+    columns = mapping.columns.activity_columns()
+    parts = values[columns]
+    rejects.add(
+        parts.isna().all(axis=1).to_numpy(),
+        f"missing activity (column {', '.join(repr(c) for c in columns)})",
+    )
+    if len(columns) == 1:
+        return parts[columns[0]]
+    return parts.fillna("").astype(str).agg(mapping.activity_separator.join, axis=1)
+
+
+def _ticket_type(values: pd.DataFrame, mapping: Mapping, rejects: _Rejects) -> pd.Series:
+    column = mapping.columns.ticket_type
+    if not column:
+        return pd.Series(mapping.ticket_type.value, index=values.index)
+    ttype = values[column].str.strip().str.lower().str.replace(" ", "_")
+    rejects.add(
+        (ttype.notna() & ~ttype.isin(_TICKET_TYPES)).to_numpy(),
+        "ticket type "
+        + values[column].astype(str).map(repr)
+        + f" is not one of {sorted(_TICKET_TYPES)}",
+    )
+    return ttype.fillna(mapping.ticket_type.value)
+
+
+def _event_keys(frame: pd.DataFrame, columns: list[str], log: str) -> np.ndarray[Any, Any]:
+    hashed = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
     salt = np.uint64(int(pd.util.hash_array(np.array([log], dtype=object))[0]))
-    keys = pd.Series(np.bitwise_xor(hashed, salt)).map("{:016x}".format)
+    return pd.Series(np.bitwise_xor(hashed, salt)).map("{:016x}".format).to_numpy()
 
-    mapped = mapping.source_columns()
-    attr_cols = [c for c in source_cols if c not in mapped]
 
-    good = ~rejects.mask
-    events = pd.DataFrame(
-        {
-            Col.LOG: log,
-            Col.CASE_ID: case.astype(str),
-            Col.TICKET_TYPE: ttype,
-            Col.TIMESTAMP: timestamps.astype("datetime64[us]"),
-            Col.SEQ: seq,
-            Col.ROW: frame[ROW].astype("int64"),
-            Col.ACTIVITY: activity,
-            Col.STATE: state,
-            Col.ATTRIBUTES: None,
-            Col.EVENT_KEY: keys.to_numpy(),
-        },
-        index=frame.index,
-    )
-    for canonical, source in cols.text_fields().items():
-        events[canonical] = values[source]
-    for name in EVENT_COLUMNS:
-        if name not in events.columns and name != Col.IMPORT_ID:
-            events[name] = None
-    events = events[good]
-    events[Col.ATTRIBUTES] = _row_json(values.loc[good, attr_cols])
-    events = events.reset_index(drop=True)
-
-    # quarantine: rejected rows plus lines that could not be split
-    rejected = frame[~good]
+def _quarantine(raw: RawTable, rejects: _Rejects, source_cols: list[str]) -> pd.DataFrame:
+    bad = rejects.mask
+    rejected = raw.frame[bad]
     quarantine = pd.DataFrame(
         {
             "row": rejected[ROW].astype("int64").to_numpy(),
-            "reason": rejects.reason[~good],
+            "reason": rejects.reason[bad],
             "raw": _row_json(rejected[source_cols]),
         }
     )
@@ -220,9 +175,69 @@ def canonicalize(
             }
         )
         quarantine = pd.concat([quarantine, lines], ignore_index=True)
-    quarantine = quarantine[list(QUARANTINE_COLUMNS)]
+    return quarantine[list(QUARANTINE_COLUMNS)]
 
-    details = _quality(raw, values, events, rejects, mapping, fmt, activity, state)
+
+def canonicalize(
+    raw: RawTable,
+    mapping: Mapping,
+    *,
+    log: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Turn a raw table into (events, quarantine, details) following ``mapping``."""
+    frame = raw.frame
+    _check_columns(mapping, frame)
+    source_cols = [c for c in frame.columns if c != ROW]
+    values = frame[source_cols].mask(_missing_mask(frame[source_cols], mapping.read.missing_values))
+    rejects = _Rejects(len(frame))
+    cols = mapping.columns
+
+    case = values[cols.case_id]
+    rejects.add(case.isna().to_numpy(), f"missing case id (column {cols.case_id!r})")
+    timestamps, fmt = _timestamps(values, mapping, rejects)
+    seq = _sequence(values, mapping, rejects)
+    activity = _activity(values, mapping, rejects)
+    states = {label: state.value for label, state in mapping.states.items()}
+    state = activity.map(states).fillna(State.UNKNOWN.value)
+    ttype = _ticket_type(values, mapping, rejects)
+
+    events = pd.DataFrame(
+        {
+            Col.LOG: log,
+            Col.CASE_ID: case.astype(str),
+            Col.TICKET_TYPE: ttype,
+            Col.TIMESTAMP: timestamps.astype("datetime64[us]"),
+            Col.SEQ: seq,
+            Col.ROW: frame[ROW].astype("int64"),
+            Col.ACTIVITY: activity,
+            Col.STATE: state,
+            Col.ATTRIBUTES: None,
+            Col.EVENT_KEY: _event_keys(frame, source_cols, log),
+        },
+        index=frame.index,
+    )
+    for canonical, source in cols.text_fields().items():
+        events[canonical] = values[source]
+    for name in EVENT_COLUMNS:
+        if name not in events.columns and name != Col.IMPORT_ID:
+            events[name] = None
+    good = ~rejects.mask
+    events = events[good]
+    mapped = mapping.source_columns()
+    attr_cols = [c for c in source_cols if c not in mapped]
+    events[Col.ATTRIBUTES] = _row_json(values.loc[good, attr_cols])
+    events = events.reset_index(drop=True)
+
+    quarantine = _quarantine(raw, rejects, source_cols)
+    details = _quality(
+        raw,
+        values,
+        events,
+        rejects,
+        fmt=fmt,
+        timezone=mapping.timestamp.timezone,
+        unmapped=activity[state == State.UNKNOWN.value],
+    )
     return events, quarantine, details
 
 
@@ -231,10 +246,10 @@ def _quality(
     values: pd.DataFrame,
     events: pd.DataFrame,
     rejects: _Rejects,
-    mapping: Mapping,
+    *,
     fmt: DateFormat,
-    activity: pd.Series,
-    state: pd.Series,
+    timezone: str,
+    unmapped: pd.Series,
 ) -> dict[str, Any]:
     reasons = pd.Series(rejects.reason[rejects.mask], dtype=object)
     # collapse value-specific reasons into their kind for the summary
@@ -246,7 +261,7 @@ def _quality(
     ordered = events.sort_values(Col.ROW, kind="stable")
     prev = ordered.groupby(Col.CASE_ID, sort=False)[Col.TIMESTAMP].shift()
     out_of_order = int((ordered[Col.TIMESTAMP] < prev).sum())
-    unmapped = activity[state == State.UNKNOWN.value].value_counts()
+    unmapped_counts = unmapped.value_counts()
     span = (
         [str(events[Col.TIMESTAMP].min()), str(events[Col.TIMESTAMP].max())]
         if len(events)
@@ -259,7 +274,7 @@ def _quality(
             "timestamp_format": fmt.format,
             "timestamp_detected": fmt.order != "given",
             "dayfirst": fmt.dayfirst,
-            "timezone": "from offsets" if fmt.has_offset else mapping.timestamp.timezone,
+            "timezone": "from offsets" if fmt.has_offset else timezone,
         },
         "renamed_columns": raw.renamed_columns,
         "quarantine_reasons": kind_counts,
@@ -267,5 +282,5 @@ def _quality(
         "out_of_order_timestamps": out_of_order,
         "time_span": span,
         "cases": int(events[Col.CASE_ID].nunique()),
-        "unmapped_activities": {str(k): int(v) for k, v in unmapped.items()},
+        "unmapped_activities": {str(k): int(v) for k, v in unmapped_counts.items()},
     }

@@ -2,7 +2,8 @@
 
 ``03/04/2021`` is 3 April in Brussels and March 4 in New York. When every value of a column fits
 both readings, :func:`detect_format` raises :class:`~pdca.errors.AmbiguousDateError` unless the
-caller says ``dayfirst=True`` or ``False``. A single value such as ``29/02/2016`` is enough to decide.
+caller says ``dayfirst=True`` or ``False``. A single value such as ``29/02/2016`` is enough
+to decide.
 """
 
 from __future__ import annotations

@@ -25,6 +25,17 @@ class LoadOptions:
 def default_log_name(path: Path) -> str:
     """``servicenow_incident_event_log.csv.gz`` -> ``servicenow_incident_event_log``."""
     name = path.name
-    for ext in (".gz", ".bz2", ".xz", ".csv", ".tsv", ".txt", ".xlsx", ".xes", ".jsonocel", ".json"):
+    for ext in (
+        ".gz",
+        ".bz2",
+        ".xz",
+        ".csv",
+        ".tsv",
+        ".txt",
+        ".xlsx",
+        ".xes",
+        ".jsonocel",
+        ".json",
+    ):
         name = name.removesuffix(ext)
     return name or "log"

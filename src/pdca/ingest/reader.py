@@ -99,7 +99,8 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
         ) from None
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path} is not valid {encoding} (byte {exc.start}: {data[exc.start:exc.start + 4]!r})",
+            f"{path} is not valid {encoding} "
+            f"(byte {exc.start}: {data[exc.start : exc.start + 4]!r})",
             "pass the right encoding with --encoding (e.g. latin-1, utf-16)",
         ) from None
     return text.removeprefix("\ufeff")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pdca.errors import InputError
-from pdca.ingest import bpic2013, servicenow
+from pdca.ingest import bpic2013, generic, ocel, servicenow, xes
 from pdca.ingest.options import LoadOptions
 from pdca.ingest.sniff import header_columns
 from pdca.model.batch import ImportBatch
@@ -16,6 +16,9 @@ Loader = Callable[[Path, LoadOptions], ImportBatch]
 _LOADERS: dict[str, Loader] = {
     "servicenow": servicenow.load,
     "bpic2013": bpic2013.load,
+    "csv": generic.load,
+    "xes": xes.load,
+    "ocel": ocel.load,
 }
 
 
@@ -39,9 +42,9 @@ def detect_source(path: Path) -> str:
     if name.endswith((".xlsx", ".xlsm")):
         return "csv"
     columns = header_columns(path)
-    if servicenow.SIGNATURE <= columns:
+    if columns >= servicenow.SIGNATURE:
         return "servicenow"
-    if bpic2013.INCIDENT_SIGNATURE <= columns or bpic2013.PROBLEM_SIGNATURE <= columns:
+    if columns >= bpic2013.INCIDENT_SIGNATURE or columns >= bpic2013.PROBLEM_SIGNATURE:
         return "bpic2013"
     return "csv"
 

@@ -16,8 +16,8 @@ resolved_at (final resolution)
     the last event in an open state. Empty when the ticket's last known state is open or cancelled
     without a resolution.
 closed_at
-    Time at which the ticket entered its final ``closed`` state: the first ``closed`` event after the
-    last event in any other known state. Empty when the ticket is not closed.
+    Time at which the ticket entered its final ``closed`` state: the first ``closed`` event after
+    the last event in any other known state. Empty when the ticket is not closed.
 reopen_count
     Number of times an event in an open state directly follows an event in a resolution state.
 reassignment_count
@@ -70,14 +70,9 @@ def ticket_facts(events: Any) -> Any:
     base = t.group_by(key).aggregate(
         **{
             Col.TICKET_TYPE: t[Col.TICKET_TYPE].argmax(t[_POS]),
-            **{
-                dim: t[dim].argmax(t[_POS], where=t[dim].notnull())
-                for dim in TICKET_DIMENSIONS
-            },
+            **{dim: t[dim].argmax(t[_POS], where=t[dim].notnull()) for dim in TICKET_DIMENSIONS},
             Col.OPENED_AT: t[Col.TIMESTAMP].min(),
-            Col.FIRST_RESPONSE_AT: t[Col.TIMESTAMP].min(
-                where=t[Col.STATE].isin(_WORKED_STATES)
-            ),
+            Col.FIRST_RESPONSE_AT: t[Col.TIMESTAMP].min(where=t[Col.STATE].isin(_WORKED_STATES)),
             Col.FIRST_RESOLVED_AT: t[Col.TIMESTAMP].min(where=is_res_ev),
             Col.LAST_EVENT_AT: t[Col.TIMESTAMP].max(),
             Col.LAST_STATE: t[Col.STATE].argmax(t[_POS], where=known),
@@ -127,9 +122,7 @@ def ticket_facts(events: Any) -> Any:
         }
     )
 
-    out = base.join(episodes, key, how="left").drop(
-        *(f"{k}_right" for k in key)
-    )
+    out = base.join(episodes, key, how="left").drop(*(f"{k}_right" for k in key))
     out = out.join(reopens, key, how="left").drop(*(f"{k}_right" for k in key))
     out = out.join(hops, key, how="left").drop(*(f"{k}_right" for k in key))
     return out.select(
@@ -144,7 +137,7 @@ def ticket_facts(events: Any) -> Any:
         Col.CLOSED_AT,
         Col.LAST_EVENT_AT,
         Col.LAST_STATE,
-        out[Col.LAST_STATE].isin(_OPEN).fill_null(False).name(Col.IS_OPEN),
+        out[Col.LAST_STATE].isin(_OPEN).fill_null(ibis.literal(value=False)).name(Col.IS_OPEN),
         out[Col.EVENT_COUNT].cast("int64").name(Col.EVENT_COUNT),
         out[Col.REOPEN_COUNT].fill_null(0).cast("int64").name(Col.REOPEN_COUNT),
         out[Col.REASSIGNMENT_COUNT].fill_null(0).cast("int64").name(Col.REASSIGNMENT_COUNT),

@@ -104,7 +104,14 @@ EVENT_COLUMNS: dict[str, str] = {
     Col.EVENT_KEY: "string",
 }
 
-EVENT_ORDER: tuple[str, ...] = (Col.LOG, Col.CASE_ID, Col.TIMESTAMP, Col.SEQ, Col.IMPORT_ID, Col.ROW)
+EVENT_ORDER: tuple[str, ...] = (
+    Col.LOG,
+    Col.CASE_ID,
+    Col.TIMESTAMP,
+    Col.SEQ,
+    Col.IMPORT_ID,
+    Col.ROW,
+)
 """The stable order of events within a ticket: time, then source sequence, then file position."""
 
 TICKET_FACT_COLUMNS: dict[str, str] = {

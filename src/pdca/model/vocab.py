@@ -1,9 +1,10 @@
 """Controlled vocabularies of the canonical model.
 
-Every source labels its ticket states differently ("Awaiting User Info", "Wait - User", …). pdca keeps
-the source label as the event's *activity* and maps it to one canonical *state* so that KPIs, SLA
-clocks and conformance checks work the same for every helpdesk. The mapping for each connector lives
-in its declarative mapping file (``pdca/ingest/mappings/*.toml``); ``docs/model.md`` explains it.
+Every source labels its ticket states differently ("Awaiting User Info", "Wait - User", …).
+pdca keeps the source label as the event's *activity* and maps it to one canonical *state* so that
+KPIs, SLA clocks and conformance checks work the same for every helpdesk. The mapping for each
+connector lives in its declarative mapping file (``pdca/ingest/mappings/*.toml``);
+``docs/model.md`` explains it.
 """
 
 from __future__ import annotations

@@ -88,7 +88,9 @@ def ingest(
         typer.Option("--dayfirst/--monthfirst", help="How to read dates like 03/04/2021."),
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detect).")] = None,
-    delimiter: Annotated[str | None, typer.Option(help="Field delimiter (default: detect).")] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="Field delimiter (default: detect).")
+    ] = None,
     timezone: Annotated[
         str | None, typer.Option(help="Time zone of timestamps without offset (default UTC).")
     ] = None,
@@ -150,7 +152,8 @@ def export(
     """Export the canonical data to Parquet, CSV, XES or OCEL 2.0."""
     with _user_errors():
         written = _with_progress(
-            f"exporting to {to.value}", lambda _step: api.export(to.value, out, store=store, log=log)
+            f"exporting to {to.value}",
+            lambda _step: api.export(to.value, out, store=store, log=log),
         )
     emit_record({"written": [str(p) for p in written]}, fmt)
 
