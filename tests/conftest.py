@@ -1,8 +1,7 @@
-"""Shared fixtures: the public reference logs in ../shared/data (skipped with a reason if absent)."""
+"""Shared fixtures: the public reference logs in ../shared/data, skipped with a reason if absent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,6 @@ def shared_file(path: Path) -> Path:
 
 
 @pytest.fixture
-def store_dir(tmp_path: Path) -> Iterator[Path]:
+def store_dir(tmp_path: Path) -> Path:
     """A fresh, empty store directory."""
-    yield tmp_path / "store"
+    return tmp_path / "store"

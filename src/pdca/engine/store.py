@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from pdca.engine.ddl import MIGRATIONS
 from pdca.errors import StoreError, StoreLockedError
@@ -183,7 +184,25 @@ class Store:
         missing = [c for c in cols if c not in events.columns]
         if missing:
             raise StoreError(f"internal: batch lacks canonical columns {missing}")
-        staged = events[cols]
+        staged = pa.Table.from_pandas(events[cols], preserve_index=False)
+        attrs_sql = f'"{Col.ATTRIBUTES}"'
+        if batch.attributes is not None:
+            attrs = batch.attributes
+            if len(attrs) != len(events):
+                raise StoreError("internal: attributes are not aligned with events")
+            names = [f"__a{i}" for i in range(attrs.shape[1])]
+            for name, column in zip(names, attrs.columns, strict=True):
+                staged = staged.append_column(name, pa.array(attrs[column], type=pa.string()))
+            attrs_sql = (
+                "json_object("
+                + ", ".join(
+                    f"'{_sql_str(str(c))}', {n}"
+                    for n, c in zip(names, attrs.columns, strict=True)
+                )
+                + ")::VARCHAR"
+                if names
+                else "'{}'"
+            )
         quarantine = batch.quarantine
         con = self._con
         con.register("_pdca_batch", staged)
@@ -194,6 +213,9 @@ class Store:
                 assert row is not None
                 import_id = int(row[0])
                 col_list = ", ".join(f'"{c}"' for c in cols)
+                select_list = ", ".join(
+                    attrs_sql if c == Col.ATTRIBUTES else f'"{c}"' for c in cols
+                )
                 # within-file duplicates: keep the first row of each content key
                 unique_in_file = con.execute(
                     "SELECT count(DISTINCT event_key) FROM _pdca_batch"
@@ -202,7 +224,7 @@ class Store:
                 con.execute(
                     f"""
                     INSERT INTO events ({col_list}, import_id)
-                    SELECT {col_list}, ? FROM (
+                    SELECT {select_list}, ? FROM (
                         SELECT *, row_number() OVER (PARTITION BY event_key ORDER BY "row") AS _rn
                         FROM _pdca_batch
                     ) b
@@ -216,7 +238,7 @@ class Store:
                     "SELECT count(*) FROM events WHERE import_id = ?", [import_id]
                 ).fetchone()
                 stored = int(stored_row[0]) if stored_row else 0
-                dup_file = len(staged) - n_unique
+                dup_file = staged.num_rows - n_unique
                 dup_store = n_unique - stored
                 con.execute(
                     'INSERT INTO quarantine (import_id, log, "row", reason, raw) '

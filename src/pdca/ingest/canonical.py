@@ -32,14 +32,24 @@ def _missing_mask(frame: pd.DataFrame, tokens: list[str]) -> pd.DataFrame:
     return mask
 
 
-def _check_columns(mapping: Mapping, frame: pd.DataFrame) -> None:
+def _check_columns(mapping: Mapping, frame: pd.DataFrame) -> tuple[Mapping, list[str]]:
+    """The mapping restricted to the file's columns (lenient mappings), and what was absent."""
     absent = sorted(c for c in mapping.source_columns() if c not in frame.columns)
+    core = {mapping.columns.case_id, mapping.columns.timestamp, *mapping.columns.activity_columns()}
+    if absent and mapping.lenient and not core & set(absent):
+        cleared = {
+            field: None
+            for field, column in mapping.columns.model_dump().items()
+            if isinstance(column, str) and column in absent
+        }
+        return mapping.with_overrides(columns=cleared), absent
     if absent:
         have = ", ".join(repr(c) for c in list(frame.columns)[:12] if c != ROW)
         raise MappingError(
             f"column(s) {', '.join(repr(c) for c in absent)} not found in the file (it has {have})",
             "fix the mapping, or let `pdca suggest-mapping FILE` draft one",
         )
+    return mapping, []
 
 
 def _timezone(name: str) -> ZoneInfo:
@@ -88,7 +98,10 @@ def _timestamps(
         fmt = DateFormat(opts.format, "given", 1.0)
     else:
         fmt = detect_format(text, dayfirst=opts.dayfirst, column=column)
-    parsed = parse_with(text, fmt.format)
+    # parse each distinct text once: logs repeat timestamps a lot (minute resolution, bulk updates)
+    codes, uniques = pd.factorize(text)
+    parsed_uniques = parse_with(pd.Series(uniques), fmt.format)
+    parsed = pd.Series(parsed_uniques.array.take(codes, allow_fill=True), index=text.index)
     rejects.add(
         (text.notna() & parsed.isna()).to_numpy(),
         "timestamp "
@@ -183,10 +196,14 @@ def canonicalize(
     mapping: Mapping,
     *,
     log: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Turn a raw table into (events, quarantine, details) following ``mapping``."""
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], pd.DataFrame]:
+    """Turn a raw table into (events, quarantine, details, attributes) following ``mapping``.
+
+    ``attributes`` holds the source columns the mapping does not name, row-aligned with
+    ``events``; the store keeps them as JSON in ``events.attributes``.
+    """
     frame = raw.frame
-    _check_columns(mapping, frame)
+    mapping, absent = _check_columns(mapping, frame)
     source_cols = [c for c in frame.columns if c != ROW]
     values = frame[source_cols].mask(_missing_mask(frame[source_cols], mapping.read.missing_values))
     rejects = _Rejects(len(frame))
@@ -198,7 +215,7 @@ def canonicalize(
     seq = _sequence(values, mapping, rejects)
     activity = _activity(values, mapping, rejects)
     states = {label: state.value for label, state in mapping.states.items()}
-    state = activity.map(states).fillna(State.UNKNOWN.value)
+    state = activity.map(states).astype("str").where(activity.isin(states), State.UNKNOWN.value)
     ttype = _ticket_type(values, mapping, rejects)
 
     events = pd.DataFrame(
@@ -225,7 +242,7 @@ def canonicalize(
     events = events[good]
     mapped = mapping.source_columns()
     attr_cols = [c for c in source_cols if c not in mapped]
-    events[Col.ATTRIBUTES] = _row_json(values.loc[good, attr_cols])
+    attributes = values.loc[good, attr_cols].reset_index(drop=True)
     events = events.reset_index(drop=True)
 
     quarantine = _quarantine(raw, rejects, source_cols)
@@ -238,7 +255,8 @@ def canonicalize(
         timezone=mapping.timestamp.timezone,
         unmapped=activity[state == State.UNKNOWN.value],
     )
-    return events, quarantine, details
+    details["absent_columns"] = absent
+    return events, quarantine, details, attributes
 
 
 def _quality(

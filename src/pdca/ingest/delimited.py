@@ -44,7 +44,7 @@ def batch_from_raw(
 ) -> ImportBatch:
     """Canonicalise an already-read table into a batch."""
     log = options.log or default_log_name(path)
-    events, quarantine, details = canonicalize(raw, mapping, log=log)
+    events, quarantine, details, attributes = canonicalize(raw, mapping, log=log)
     return ImportBatch(
         log=log,
         source=mapping.source,
@@ -54,6 +54,7 @@ def batch_from_raw(
         events=events,
         quarantine=quarantine,
         details=details,
+        attributes=attributes,
     )
 
 

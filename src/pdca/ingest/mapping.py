@@ -87,6 +87,11 @@ class Mapping(_Strict):
     source: str = "csv"
     ticket_type: TicketType = TicketType.INCIDENT
     activity_separator: str = "-"
+    lenient: bool = False
+    """When true, mapped columns other than case id, timestamp and activity may be absent from
+    the file (exports differ in the fields they include); they are then left empty and listed in
+    the quality report. When false (the default for user mappings), a missing column is an error,
+    since it is usually a typo."""
     read: ReadOptions = Field(default_factory=ReadOptions)
     columns: ColumnMap
     timestamp: TimestampOptions = Field(default_factory=TimestampOptions)

@@ -27,6 +27,10 @@ class ImportBatch:
     events: pd.DataFrame
     quarantine: pd.DataFrame
     details: dict[str, Any] = field(default_factory=dict)
+    attributes: pd.DataFrame | None = None
+    """Optional: the source's other columns, row-aligned with ``events``, as text. When given,
+    the store serialises them into ``events.attributes`` (JSON) itself, which is much faster than
+    doing it row by row in Python."""
 
 
 @dataclass(frozen=True)

@@ -89,11 +89,11 @@ def ticket_facts(events: Any) -> Any:
         **{
             Col.RESOLVED_AT: ep[Col.TIMESTAMP].min(
                 where=ep[Col.STATE].isin(_RESOLUTION)
-                & (ep[_POS] > ep["_last_open_pos"].fill_null(0))
+                & (ep[_POS] > ep["_last_open_pos"].fill_null(-1))
             ),
             Col.CLOSED_AT: ep[Col.TIMESTAMP].min(
                 where=(ep[Col.STATE] == State.CLOSED.value)
-                & (ep[_POS] > ep["_last_nonclosed_pos"].fill_null(0))
+                & (ep[_POS] > ep["_last_nonclosed_pos"].fill_null(-1))
             ),
         }
     )

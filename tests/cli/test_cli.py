@@ -1,0 +1,99 @@
+"""The `pdca` command line: output formats, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pdca.interfaces.cli.app import app
+from tests.conftest import VOLVO, shared_file
+
+runner = CliRunner()
+
+
+def _tiny_servicenow(path: Path) -> Path:
+    header = "number,incident_state,sys_mod_count,sys_updated_at,assignment_group,priority"
+    rows = [
+        "INC1,New,0,13/1/2024 09:00,Group 1,3 - Moderate",
+        "INC1,Active,1,13/1/2024 09:30,Group 2,3 - Moderate",
+        "INC1,Resolved,2,14/1/2024 10:00,Group 2,3 - Moderate",
+        "INC2,New,0,2/2/2024 08:00,?,1 - Critical",
+        "INC2,Active,1,not a date,Group 1,1 - Critical",
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_ingest_prints_a_reconciled_report_as_json(tmp_path: Path) -> None:
+    src = _tiny_servicenow(tmp_path / "sn.csv")
+    result = runner.invoke(app, ["ingest", str(src), "--store", str(tmp_path / "s"), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["source"] == "servicenow"
+    assert (report["rows_read"], report["stored"], report["quarantined"]) == (5, 4, 1)
+    assert report["reconciles"] is True
+    assert report["details"]["quarantine_reasons"] == {
+        "timestamp does not match the format %d/%m/%Y %H:%M (column 'sys_updated_at')": 1
+    }
+
+
+def test_status_and_quarantine_in_csv(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    runner.invoke(app, ["ingest", str(_tiny_servicenow(tmp_path / "sn.csv")), "--store", store])
+    result = runner.invoke(app, ["status", "--store", store, "--format", "csv"])
+    assert result.exit_code == 0
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("log,ticket_type,events,tickets")
+    assert lines[1].split(",")[:4] == ["sn", "incident", "4", "2"]
+    result = runner.invoke(app, ["quarantine", "--store", store, "--format", "json"])
+    rows = json.loads(result.stdout)
+    assert len(rows) == 1
+    assert rows[0]["row"] == 4
+    assert "not a date" in rows[0]["reason"]
+
+
+def test_user_errors_are_one_line_with_exit_code_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["status", "--store", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "pdca ingest" in result.stderr
+    result = runner.invoke(app, ["ingest", str(tmp_path / "missing.csv"), "--store", "x"])
+    assert result.exit_code == 1
+    assert "file not found" in result.stderr
+
+
+def test_store_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PDCA_STORE", str(tmp_path / "env-store"))
+    result = runner.invoke(app, ["ingest", str(_tiny_servicenow(tmp_path / "sn.csv"))])
+    assert result.exit_code == 0
+    assert (tmp_path / "env-store" / "pdca.duckdb").exists()
+
+
+def test_export_parquet_and_csv(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    runner.invoke(app, ["ingest", str(_tiny_servicenow(tmp_path / "sn.csv")), "--store", store])
+    out = tmp_path / "pq"
+    result = runner.invoke(app, ["export", "--to", "parquet", "--out", str(out), "--store", store])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_parquet(out / "events.parquet")) == 4
+    result = runner.invoke(
+        app, ["export", "--to", "csv", "--out", str(tmp_path / "e.csv"), "--store", store]
+    )
+    assert result.exit_code == 0
+    assert pd.read_csv(tmp_path / "e.csv")["case_id"].tolist() == ["INC1"] * 3 + ["INC2"]
+
+
+@pytest.mark.realdata
+def test_ingest_volvo_table_output(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["ingest", str(shared_file(VOLVO)), "--store", str(tmp_path / "s"), "-f", "csv"]
+    )
+    assert result.exit_code == 0
+    fields = dict(line.split(",", 1) for line in result.stdout.strip().splitlines()[1:])
+    assert fields["stored"] == "65533"
+    assert fields["tickets_in_log"] == "7554"
