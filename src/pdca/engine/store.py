@@ -176,111 +176,102 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------------
     def append(self, batch: ImportBatch) -> AppendResult:
-        """Append a batch in one transaction: new events, quarantine, import record, tickets."""
+        """Append a batch in one transaction: new events, quarantine, import record, tickets.
+
+        Each event's key is a hash of its content (every canonical field and every source
+        attribute, but not its position in the file). Rows whose key repeats within the batch, or
+        already exists in the log, are counted as duplicates and not stored again.
+        """
         if self.read_only:
             raise StoreError("the store is open read-only")
-        events = batch.events
-        cols = [c for c in EVENT_COLUMNS if c != Col.IMPORT_ID]
-        missing = [c for c in cols if c not in events.columns]
-        if missing:
-            raise StoreError(f"internal: batch lacks canonical columns {missing}")
-        staged = pa.Table.from_pandas(events[cols], preserve_index=False)
-        attrs_sql = f'"{Col.ATTRIBUTES}"'
-        if batch.attributes is not None:
-            attrs = batch.attributes
-            if len(attrs) != len(events):
-                raise StoreError("internal: attributes are not aligned with events")
-            names = [f"__a{i}" for i in range(attrs.shape[1])]
-            for name, column in zip(names, attrs.columns, strict=True):
-                staged = staged.append_column(name, pa.array(attrs[column], type=pa.string()))
-            attrs_sql = (
-                "json_object("
-                + ", ".join(
-                    f"'{_sql_str(str(c))}', {n}"
-                    for n, c in zip(names, attrs.columns, strict=True)
-                )
-                + ")::VARCHAR"
-                if names
-                else "'{}'"
-            )
-        quarantine = batch.quarantine
+        staged, attr_names = _stage(batch)
+        cols = [c for c in EVENT_COLUMNS if c not in (Col.IMPORT_ID, Col.EVENT_KEY)]
         con = self._con
         con.register("_pdca_batch", staged)
-        con.register("_pdca_quarantine", quarantine)
+        con.register("_pdca_quarantine", batch.quarantine)
         try:
             with self._transaction():
-                row = con.execute("SELECT nextval('import_ids')").fetchone()
-                assert row is not None
-                import_id = int(row[0])
-                col_list = ", ".join(f'"{c}"' for c in cols)
-                select_list = ", ".join(
-                    attrs_sql if c == Col.ATTRIBUTES else f'"{c}"' for c in cols
-                )
-                # within-file duplicates: keep the first row of each content key
-                unique_in_file = con.execute(
-                    "SELECT count(DISTINCT event_key) FROM _pdca_batch"
-                ).fetchone()
-                n_unique = int(unique_in_file[0]) if unique_in_file else 0
-                con.execute(
-                    f"""
-                    INSERT INTO events ({col_list}, import_id)
-                    SELECT {select_list}, ? FROM (
-                        SELECT *, row_number() OVER (PARTITION BY event_key ORDER BY "row") AS _rn
-                        FROM _pdca_batch
-                    ) b
-                    WHERE _rn = 1 AND NOT EXISTS (
-                        SELECT 1 FROM events e WHERE e.log = ? AND e.event_key = b.event_key
-                    )
-                    """,
-                    [import_id, batch.log],
-                )
-                stored_row = con.execute(
-                    "SELECT count(*) FROM events WHERE import_id = ?", [import_id]
-                ).fetchone()
-                stored = int(stored_row[0]) if stored_row else 0
-                dup_file = staged.num_rows - n_unique
-                dup_store = n_unique - stored
-                con.execute(
-                    'INSERT INTO quarantine (import_id, log, "row", reason, raw) '
-                    'SELECT ?, ?, "row", reason, raw FROM _pdca_quarantine',
-                    [import_id, batch.log],
-                )
-                self._refresh_tickets(batch.log)
-                counts = con.execute(
-                    "SELECT (SELECT count(*) FROM events WHERE log = ?),"
-                    " (SELECT count(*) FROM tickets WHERE log = ?)",
-                    [batch.log, batch.log],
-                ).fetchone()
-                assert counts is not None
-                result = AppendResult(
-                    import_id=import_id,
-                    stored=stored,
-                    duplicates_in_file=dup_file,
-                    duplicates_in_store=dup_store,
-                    quarantined=len(quarantine),
-                    tickets_in_log=int(counts[1]),
-                    events_in_log=int(counts[0]),
-                )
-                report = {**batch.details, **result.__dict__}
-                con.execute(
-                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        import_id,
-                        batch.log,
-                        batch.source,
-                        batch.path,
-                        batch.sha256,
-                        datetime.now(UTC).replace(tzinfo=None),
-                        batch.rows_read,
-                        stored,
-                        len(quarantine),
-                        dup_file + dup_store,
-                        json.dumps(report, default=str),
-                    ],
-                )
+                result = self._append_in_transaction(batch, cols, attr_names)
         finally:
             con.unregister("_pdca_batch")
             con.unregister("_pdca_quarantine")
+            con.execute("DROP TABLE IF EXISTS _pdca_keys")
+        return result
+
+    def _append_in_transaction(
+        self, batch: ImportBatch, cols: list[str], attr_names: dict[str, str]
+    ) -> AppendResult:
+        con = self._con
+        row = con.execute("SELECT nextval('import_ids')").fetchone()
+        assert row is not None
+        import_id = int(row[0])
+        hashed = [c for c in cols if c not in (Col.ROW, Col.ATTRIBUTES)]
+        parts = [f'coalesce(CAST("{c}" AS VARCHAR), chr(0))' for c in hashed]
+        if attr_names:
+            parts += [f"coalesce({n}, chr(0))" for n in attr_names]
+        else:
+            parts.append(f'coalesce("{Col.ATTRIBUTES}", chr(0))')
+        # narrow table: position, key, and whether it is the first occurrence of a new key
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _pdca_keys AS
+            SELECT "row", k FROM (
+                SELECT "row", k, row_number() OVER (PARTITION BY k ORDER BY "row") AS n
+                FROM (SELECT "row", md5(concat_ws(chr(31), {", ".join(parts)})) AS k
+                      FROM _pdca_batch)
+            ) WHERE n = 1
+            """
+        )
+        n_unique = _scalar(con, "SELECT count(*) FROM _pdca_keys")
+        con.execute(
+            "DELETE FROM _pdca_keys WHERE k IN (SELECT event_key FROM events WHERE log = ?)",
+            [batch.log],
+        )
+        attrs_sql = _attributes_sql(attr_names)
+        select = ", ".join(attrs_sql if c == Col.ATTRIBUTES else f'b."{c}"' for c in cols)
+        col_list = ", ".join(f'"{c}"' for c in cols)
+        con.execute(
+            f"""
+            INSERT INTO events ({col_list}, import_id, event_key)
+            SELECT {select}, ?, k.k FROM _pdca_batch b JOIN _pdca_keys k USING ("row")
+            """,
+            [import_id],
+        )
+        stored = _scalar(con, "SELECT count(*) FROM _pdca_keys")
+        dup_file = len(batch.events) - n_unique
+        dup_store = n_unique - stored
+        con.execute(
+            'INSERT INTO quarantine (import_id, log, "row", reason, raw) '
+            'SELECT ?, ?, "row", reason, raw FROM _pdca_quarantine',
+            [import_id, batch.log],
+        )
+        self._refresh_tickets(batch.log)
+        result = AppendResult(
+            import_id=import_id,
+            stored=stored,
+            duplicates_in_file=dup_file,
+            duplicates_in_store=dup_store,
+            quarantined=len(batch.quarantine),
+            tickets_in_log=_scalar(con, "SELECT count(*) FROM tickets WHERE log = ?", batch.log),
+            events_in_log=_scalar(con, "SELECT count(*) FROM events WHERE log = ?", batch.log),
+        )
+        report = {**batch.details, **result.__dict__}
+        con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                import_id,
+                batch.log,
+                batch.source,
+                batch.path,
+                batch.sha256,
+                datetime.now(UTC).replace(tzinfo=None),
+                batch.rows_read,
+                stored,
+                len(batch.quarantine),
+                dup_file + dup_store,
+                json.dumps(report, default=str),
+            ],
+        )
         return result
 
     def _refresh_tickets(self, log: str) -> None:
@@ -352,3 +343,41 @@ class Store:
 
 def _sql_str(text: str) -> str:
     return text.replace("'", "''")
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> int:
+    row = con.execute(sql, list(params)).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _stage(batch: ImportBatch) -> tuple[pa.Table, dict[str, str]]:
+    """The batch as one Arrow table; source attributes become columns ``__a0``, ``__a1``, …
+
+    Returns the table and the mapping from those column names to the attribute names.
+    """
+    events = batch.events
+    cols = [c for c in EVENT_COLUMNS if c not in (Col.IMPORT_ID, Col.EVENT_KEY)]
+    missing = [c for c in cols if c not in events.columns]
+    if missing:
+        raise StoreError(f"internal: batch lacks canonical columns {missing}")
+    if not events[Col.ROW].is_unique:
+        raise StoreError("internal: batch rows must have unique positions")
+    staged = pa.Table.from_pandas(events[cols], preserve_index=False)
+    names: dict[str, str] = {}
+    if batch.attributes is not None:
+        attrs = batch.attributes
+        if len(attrs) != len(events):
+            raise StoreError("internal: attributes are not aligned with events")
+        for i, column in enumerate(attrs.columns):
+            name = f"__a{i}"
+            names[name] = str(column)
+            staged = staged.append_column(name, pa.array(attrs[column], type=pa.string()))
+    return staged, names
+
+
+def _attributes_sql(names: dict[str, str]) -> str:
+    """SQL for the attributes JSON: from the ``__a*`` columns, or the batch's own JSON text."""
+    if not names:
+        return f'b."{Col.ATTRIBUTES}"'
+    pairs = ", ".join(f"'{_sql_str(attr)}', b.{name}" for name, attr in names.items())
+    return f"json_object({pairs})::VARCHAR"

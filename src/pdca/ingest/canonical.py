@@ -163,12 +163,6 @@ def _ticket_type(values: pd.DataFrame, mapping: Mapping, rejects: _Rejects) -> p
     return ttype.fillna(mapping.ticket_type.value)
 
 
-def _event_keys(frame: pd.DataFrame, columns: list[str], log: str) -> np.ndarray[Any, Any]:
-    hashed = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
-    salt = np.uint64(int(pd.util.hash_array(np.array([log], dtype=object))[0]))
-    return pd.Series(np.bitwise_xor(hashed, salt)).map("{:016x}".format).to_numpy()
-
-
 def _quarantine(raw: RawTable, rejects: _Rejects, source_cols: list[str]) -> pd.DataFrame:
     bad = rejects.mask
     rejected = raw.frame[bad]
@@ -229,14 +223,13 @@ def canonicalize(
             Col.ACTIVITY: activity,
             Col.STATE: state,
             Col.ATTRIBUTES: None,
-            Col.EVENT_KEY: _event_keys(frame, source_cols, log),
         },
         index=frame.index,
     )
     for canonical, source in cols.text_fields().items():
         events[canonical] = values[source]
     for name in EVENT_COLUMNS:
-        if name not in events.columns and name != Col.IMPORT_ID:
+        if name not in events.columns and name not in (Col.IMPORT_ID, Col.EVENT_KEY):
             events[name] = None
     good = ~rejects.mask
     events = events[good]
