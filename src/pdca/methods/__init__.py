@@ -1,0 +1,1 @@
+"""Methods: measure (kpi), analyse (mining), control (spc) — built on the engine layer."""

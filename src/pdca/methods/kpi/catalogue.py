@@ -1,0 +1,419 @@
+"""The KPI catalogue: every service-desk KPI pdca computes, with its written definition.
+
+The ``definition`` texts are reproduced word for word in ``docs/kpis.md`` (a test checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import ibis
+from pydantic import BaseModel, ConfigDict
+
+from pdca.errors import ConfigError
+from pdca.methods.kpi.definition import (
+    AT,
+    DEN,
+    NUM,
+    VALUE,
+    Aggregation,
+    Direction,
+    Inputs,
+    Kpi,
+)
+from pdca.methods.kpi.units import (
+    SEGMENT_END,
+    SEGMENT_START,
+    open_at_snapshots,
+    seconds_between,
+    state_segments,
+)
+from pdca.model.schema import TICKET_DIMENSIONS, Col
+from pdca.model.vocab import State
+
+HOURS = 1 / 3600
+PERCENT = 100.0
+TICKET_KEYS = (Col.LOG, Col.CASE_ID)
+TICKET_BREAKDOWNS = (*TICKET_DIMENSIONS, Col.TICKET_TYPE, Col.SUPPORT_LEVEL_REACHED)
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DurationOptions(_Options):
+    """Options of the time-to-X KPIs."""
+
+    statistic: Literal["mean", "median"] = "mean"
+
+
+class ResolutionOptions(DurationOptions):
+    """Options of MTTR."""
+
+    resolution: Literal["final", "first"] = "final"
+    """``final``: until the final resolution, so time after a reopen counts (ITIL, ServiceNow);
+    ``first``: until the first resolution (Zendesk's "first resolution time")."""
+
+
+class StateTimeOptions(_Options):
+    """Options of time in state."""
+
+    statistic: Literal["mean", "median"] = "median"
+
+
+class BacklogOptions(_Options):
+    """Options of the backlog KPIs."""
+
+
+class FcrOptions(_Options):
+    """Options of first-contact resolution."""
+
+    exclude_categories: tuple[str, ...] = ()
+    """Categories that L1 cannot resolve by policy; excluding them gives *net* FCR (MetricNet)."""
+
+
+def _tickets(inputs: Inputs) -> Any:
+    return inputs.tickets
+
+
+def _volume(inputs: Inputs, _: Any) -> Any:
+    t = _tickets(inputs)
+    return t.mutate(**{AT: t[Col.OPENED_AT]})
+
+
+def _mttr(inputs: Inputs, options: Any) -> Any:
+    t = _tickets(inputs)
+    done = t[Col.RESOLVED_AT] if options.resolution == "final" else t[Col.FIRST_RESOLVED_AT]
+    t = t.filter(done.notnull())
+    done = t[Col.RESOLVED_AT] if options.resolution == "final" else t[Col.FIRST_RESOLVED_AT]
+    return t.mutate(**{AT: done, VALUE: seconds_between(t[Col.OPENED_AT], done)})
+
+
+def _mtta(inputs: Inputs, _: Any) -> Any:
+    t = _tickets(inputs)
+    t = t.filter(t[Col.FIRST_RESPONSE_AT].notnull())
+    return t.mutate(
+        **{
+            AT: t[Col.FIRST_RESPONSE_AT],
+            VALUE: seconds_between(t[Col.OPENED_AT], t[Col.FIRST_RESPONSE_AT]),
+        }
+    )
+
+
+def _reopen_rate(inputs: Inputs, _: Any) -> Any:
+    t = _tickets(inputs)
+    t = t.filter(t[Col.FIRST_RESOLVED_AT].notnull())
+    return t.mutate(
+        **{
+            AT: t[Col.FIRST_RESOLVED_AT],
+            NUM: (t[Col.REOPEN_COUNT] > 0).cast("int64"),
+            DEN: 1,
+        }
+    )
+
+
+def _reassignments(inputs: Inputs, _: Any) -> Any:
+    t = _tickets(inputs)
+    return t.mutate(**{AT: t[Col.OPENED_AT], VALUE: t[Col.REASSIGNMENT_COUNT].cast("float64")})
+
+
+def _multi_hop(inputs: Inputs, _: Any) -> Any:
+    t = _tickets(inputs)
+    return t.mutate(
+        **{AT: t[Col.OPENED_AT], NUM: (t[Col.REASSIGNMENT_COUNT] >= 2).cast("int64"), DEN: 1}
+    )
+
+
+def _escalation(inputs: Inputs, _: Any) -> Any:
+    t = _tickets(inputs)
+    t = t.filter(t[Col.SUPPORT_LEVEL_REACHED].notnull())
+    return t.mutate(
+        **{
+            AT: t[Col.OPENED_AT],
+            NUM: (t[Col.SUPPORT_LEVEL_REACHED] != "L1").cast("int64"),
+            DEN: 1,
+        }
+    )
+
+
+def _fcr(inputs: Inputs, options: Any) -> Any:
+    t = _tickets(inputs)
+    t = t.filter(t[Col.RESOLVED_AT].notnull())
+    if options.exclude_categories:
+        t = t.filter(~t[Col.CATEGORY].isin(list(options.exclude_categories)))
+    level_ok = t[Col.SUPPORT_LEVEL_REACHED].isnull() | (t[Col.SUPPORT_LEVEL_REACHED] == "L1")
+    first = (t[Col.REASSIGNMENT_COUNT] == 0) & (t[Col.REOPEN_COUNT] == 0) & level_ok
+    return t.mutate(**{AT: t[Col.RESOLVED_AT], NUM: first.cast("int64"), DEN: 1})
+
+
+def _made_sla(inputs: Inputs, _: Any) -> Any:
+    ev = inputs.events
+    flag = ev[Col.ATTRIBUTES].cast("json")["made_sla"].str.lower()
+    ev = ev.mutate(_flag=flag).filter(flag.isin(["true", "false"]))
+    last = ev.group_by(list(TICKET_KEYS)).aggregate(
+        _last_flag=ev["_flag"].argmax(
+            ev[Col.TIMESTAMP].epoch_seconds() * 1e6 + ev[Col.SEQ].fill_null(0)
+        )
+    )
+    t = _tickets(inputs)
+    t = t.filter(t[Col.RESOLVED_AT].notnull())
+    j = t.join(last, list(TICKET_KEYS))
+    return j.mutate(
+        **{AT: j[Col.RESOLVED_AT], NUM: (j["_last_flag"] == "true").cast("int64"), DEN: 1}
+    )
+
+
+AGE_BUCKETS: tuple[tuple[str, float, float], ...] = (
+    ("< 7 days", 0, 7),
+    ("7-30 days", 7, 30),
+    ("30-90 days", 30, 90),
+    ("> 90 days", 90, float("inf")),
+)
+AGE_BUCKET = "age_bucket"
+
+
+def _backlog(inputs: Inputs, _: Any) -> Any:
+    grid = inputs.extra["grid"]
+    snap = open_at_snapshots(inputs.events, grid).select(*TICKET_KEYS, AT, "_snapshot")
+    dims = inputs.tickets.select(*TICKET_KEYS, *TICKET_DIMENSIONS, Col.TICKET_TYPE, Col.OPENED_AT)
+    j = snap.join(dims, list(TICKET_KEYS))
+    age_days = seconds_between(j[Col.OPENED_AT], j["_snapshot"]) / 86400
+    bucket = ibis.cases(
+        *((age_days < hi, label) for label, _lo, hi in AGE_BUCKETS[:-1]),
+        else_=AGE_BUCKETS[-1][0],
+    )
+    return j.mutate(**{VALUE: age_days, AGE_BUCKET: bucket})
+
+
+def _time_in_state(inputs: Inputs, _: Any) -> Any:
+    seg = state_segments(inputs.events)
+    seg = seg.filter(seg[SEGMENT_END].notnull())
+    seg = seg.select(
+        Col.LOG,
+        Col.CASE_ID,
+        Col.STATE,
+        Col.ACTIVITY,
+        Col.ASSIGNMENT_GROUP,
+        Col.SUPPORT_LEVEL,
+        SEGMENT_START,
+        SEGMENT_END,
+    )
+    dims = inputs.tickets.select(*TICKET_KEYS, *TICKET_DIMENSIONS, Col.TICKET_TYPE)
+    j = seg.join(dims, list(TICKET_KEYS))
+    return j.mutate(
+        **{AT: j[SEGMENT_START], VALUE: seconds_between(j[SEGMENT_START], j[SEGMENT_END])}
+    )
+
+
+CATALOGUE: dict[str, Kpi] = {
+    k.id: k
+    for k in [
+        Kpi(
+            id="volume",
+            name="Ticket volume",
+            definition=(
+                "Number of tickets opened in the period (a ticket opens at its first event)."
+            ),
+            formula="count(tickets with opened_at in period)",
+            unit="tickets",
+            direction=Direction.NEUTRAL,
+            follows="ITIL / HDI (contact volume)",
+            aggregation=Aggregation.COUNT,
+            units=_volume,
+        ),
+        Kpi(
+            id="mttr",
+            name="Mean time to resolve",
+            definition=(
+                "Time from a ticket's opening to its resolution, averaged (mean, or median with "
+                "statistic=median) over the tickets resolved in the period, in calendar hours. "
+                "By default the final resolution counts, so time after a reopen is included; "
+                "resolution=first uses the first resolution instead."
+            ),
+            formula="Σ(resolved_at - opened_at) ÷ resolved tickets",
+            unit="hours",
+            direction=Direction.LOWER,
+            follows="MetricNet / ITIL (final resolution); Zendesk (first resolution option)",
+            aggregation=Aggregation.MEAN,
+            units=_mttr,
+            options=ResolutionOptions,
+            scale=HOURS,
+        ),
+        Kpi(
+            id="mtta",
+            name="Mean time to first response",
+            definition=(
+                "Time from a ticket's opening to its first response (its first event in a worked "
+                "state), averaged (mean, or median with statistic=median) over the tickets first "
+                "responded to in the period, in calendar hours."
+            ),
+            formula="Σ(first_response_at - opened_at) ÷ responded tickets",
+            unit="hours",
+            direction=Direction.LOWER,
+            follows="GLPI (opening to first action); Zendesk first reply time",
+            aggregation=Aggregation.MEAN,
+            units=_mtta,
+            options=DurationOptions,
+            scale=HOURS,
+        ),
+        Kpi(
+            id="reopen_rate",
+            name="Reopen rate",
+            definition=(
+                "Share of resolved tickets that were reopened at least once (an open state "
+                "directly after a resolution state), by the period of their first resolution."
+            ),
+            formula="tickets with reopen_count > 0 ÷ tickets with a first resolution",
+            unit="%",
+            direction=Direction.LOWER,
+            follows="ServiceNow (reopened ÷ resolved)",
+            aggregation=Aggregation.RATIO,
+            units=_reopen_rate,
+            scale=PERCENT,
+        ),
+        Kpi(
+            id="reassignments",
+            name="Mean reassignments per ticket",
+            definition=(
+                "Mean number of assignment-group changes per ticket, over the tickets opened in "
+                "the period."
+            ),
+            formula="Σ reassignment_count ÷ tickets",
+            unit="hops",
+            direction=Direction.LOWER,
+            follows="ServiceNow (reassignment count)",
+            aggregation=Aggregation.MEAN,
+            units=_reassignments,
+        ),
+        Kpi(
+            id="multi_hop_rate",
+            name="Tickets with two or more reassignments",
+            definition=(
+                "Share of the tickets opened in the period whose assignment group changed two or "
+                "more times."
+            ),
+            formula="tickets with reassignment_count ≥ 2 ÷ tickets",
+            unit="%",
+            direction=Direction.LOWER,
+            follows="ServiceNow process mining (flags ≥ 2 reassignments)",
+            aggregation=Aggregation.RATIO,
+            units=_multi_hop,
+            scale=PERCENT,
+        ),
+        Kpi(
+            id="escalation_rate",
+            name="Escalation rate",
+            definition=(
+                "Share of the tickets opened in the period that reached a support level other "
+                "than L1 (L2, L3), over those that record a support level."
+            ),
+            formula="tickets with support_level_reached ≠ L1 ÷ tickets with a support level",
+            unit="%",
+            direction=Direction.LOWER,
+            follows="MetricNet (≈ 1 - L1 resolution rate)",
+            aggregation=Aggregation.RATIO,
+            units=_escalation,
+            scale=PERCENT,
+        ),
+        Kpi(
+            id="fcr",
+            name="First-contact resolution (event-log proxy)",
+            definition=(
+                "Share of the tickets finally resolved in the period that were resolved without "
+                "any reassignment, without escalation beyond L1 and without a reopen. With "
+                "exclude_categories, tickets of those categories are left out (net FCR)."
+            ),
+            formula="resolved tickets with 0 reassignments, 0 reopens, level L1 ÷ resolved tickets",
+            unit="%",
+            direction=Direction.HIGHER,
+            follows="ServiceNow proxy (resolved by the first assignment group); HDI/MetricNet "
+            "gross and net FCR",
+            aggregation=Aggregation.RATIO,
+            units=_fcr,
+            options=FcrOptions,
+            scale=PERCENT,
+        ),
+        Kpi(
+            id="sla_source",
+            name="SLA compliance as recorded by the source",
+            definition=(
+                "Share of the tickets finally resolved in the period whose SLA the source system "
+                "recorded as met (ServiceNow made_sla, its value on the ticket's last event that "
+                "has one)."
+            ),
+            formula="resolved tickets with made_sla = true ÷ resolved tickets with made_sla",
+            unit="%",
+            direction=Direction.HIGHER,
+            follows="ServiceNow (made_sla)",
+            aggregation=Aggregation.RATIO,
+            units=_made_sla,
+            scale=PERCENT,
+        ),
+        Kpi(
+            id="time_in_state",
+            name="Time in each state",
+            definition=(
+                "Time from an event to the ticket's next event, attributed to the canonical state "
+                "of the first (events in an unknown state are skipped; a ticket's last event has "
+                "no duration), summarised per state by the median (or mean with statistic=mean), "
+                "in hours, by the period in which the time began."
+            ),
+            formula="median(next event time - event time) per state",
+            unit="hours",
+            direction=Direction.LOWER,
+            follows="Celonis / ServiceNow Process Mining (throughput time per activity)",
+            aggregation=Aggregation.MEDIAN,
+            units=_time_in_state,
+            options=StateTimeOptions,
+            scale=HOURS,
+            breakdowns=(Col.STATE,),
+        ),
+        Kpi(
+            id="backlog",
+            name="Backlog",
+            definition=(
+                "Number of tickets open at the end of the period: tickets whose last known state "
+                "just before the period ends is an open state (new, in progress or waiting)."
+            ),
+            formula="count(tickets in an open state at period end)",
+            unit="tickets",
+            direction=Direction.LOWER,
+            follows="ITIL / HDI (open tickets at period end)",
+            aggregation=Aggregation.COUNT,
+            units=_backlog,
+            options=BacklogOptions,
+            snapshot=True,
+        ),
+        Kpi(
+            id="backlog_age",
+            name="Backlog age",
+            definition=(
+                "Mean age in days of the tickets open at the end of the period (age = period end "
+                "minus the ticket's opening); break it down by age_bucket for the aging buckets "
+                "< 7, 7-30, 30-90 and > 90 days."
+            ),
+            formula="mean(period end - opened_at) over the backlog",
+            unit="days",
+            direction=Direction.LOWER,
+            follows="HDI backlog aging buckets",
+            aggregation=Aggregation.MEAN,
+            units=_backlog,
+            options=BacklogOptions,
+            snapshot=True,
+            breakdowns=(AGE_BUCKET,),
+        ),
+    ]
+}
+
+
+def get_kpi(kpi_id: str) -> Kpi:
+    """The KPI with this id, or a clear error listing the ids."""
+    try:
+        return CATALOGUE[kpi_id]
+    except KeyError:
+        raise ConfigError(
+            f"there is no KPI {kpi_id!r}", f"choose from: {', '.join(sorted(CATALOGUE))}"
+        ) from None
+
+
+__all__ = ["CATALOGUE", "TICKET_BREAKDOWNS", "State", "get_kpi"]

@@ -1,0 +1,117 @@
+"""Evaluating KPIs: per period and breakdown, with previous-period comparison.
+
+Aggregation runs in the engine; only the (small) aggregated table comes back to Python, where the
+comparison with the previous period is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from pdca.errors import ConfigError
+from pdca.methods.kpi.catalogue import TICKET_BREAKDOWNS, get_kpi
+from pdca.methods.kpi.definition import AT, DEN, NUM, VALUE, Aggregation, Inputs, Kpi
+from pdca.methods.kpi.units import PERIOD_UNITS, period_end, period_starts, snapshot_grid
+from pdca.model.schema import Col
+
+PERIOD = "period"
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to compute: which KPI, broken down how, over which time."""
+
+    kpi: str
+    options: dict[str, Any] | None = None
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _check(kpi: Kpi, query: Query) -> None:
+    allowed = set(TICKET_BREAKDOWNS) | set(kpi.breakdowns)
+    if kpi.id == "time_in_state":
+        allowed |= {Col.ACTIVITY, Col.ASSIGNMENT_GROUP, Col.SUPPORT_LEVEL}
+    for name in query.by:
+        if name not in allowed:
+            raise ConfigError(
+                f"KPI {kpi.id} cannot be broken down by {name!r}",
+                f"use one of: {', '.join(sorted(allowed))}",
+            )
+    if query.period is not None and query.period not in PERIOD_UNITS:
+        raise ConfigError(f"unknown period {query.period!r}", "use day, week or month")
+
+
+def _span(inputs: Inputs) -> tuple[datetime, datetime]:
+    ev = inputs.events
+    row = ev.aggregate(lo=ev[Col.TIMESTAMP].min(), hi=ev[Col.TIMESTAMP].max()).execute()
+    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
+    if pd.isna(lo):
+        raise ConfigError("the log has no events", "import data first with `pdca ingest`")
+    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
+
+
+def _grid(inputs: Inputs, query: Query) -> Any:
+    lo, hi = _span(inputs)
+    lo = query.start or lo
+    hi = query.end or hi
+    if query.period is None:
+        return snapshot_grid([(hi, hi)])
+    starts = period_starts(lo, hi, query.period)
+    return snapshot_grid([(s, min(period_end(s, query.period), hi)) for s in starts])
+
+
+def _aggregate(kpi: Kpi, units: Any, keys: list[str], statistic: str | None) -> Any:
+    agg = kpi.aggregation
+    if statistic is not None and agg in (Aggregation.MEAN, Aggregation.MEDIAN):
+        agg = Aggregation(statistic)
+    grouped = units.group_by(keys) if keys else units
+    if agg is Aggregation.COUNT:
+        return grouped.aggregate(value=units.count().cast("float64"), n=units.count())
+    if agg is Aggregation.RATIO:
+        return grouped.aggregate(
+            value=units[NUM].sum().cast("float64") / units[DEN].sum().cast("float64"),
+            n=units[DEN].sum().cast("int64"),
+        )
+    if agg is Aggregation.MEAN:
+        return grouped.aggregate(value=units[VALUE].mean(), n=units[VALUE].count())
+    return grouped.aggregate(value=units[VALUE].median(), n=units[VALUE].count())
+
+
+def evaluate(inputs: Inputs, query: Query) -> pd.DataFrame:
+    """The KPI per period and breakdown: columns ``[period] [by…] value n [previous change]``."""
+    kpi = get_kpi(query.kpi)
+    _check(kpi, query)
+    options = kpi.parse_options(query.options)
+    if kpi.snapshot:
+        inputs = Inputs(inputs.events, inputs.tickets, inputs.as_of, {"grid": _grid(inputs, query)})
+    units = kpi.units(inputs, options)
+    if not kpi.snapshot:
+        if query.start is not None:
+            units = units.filter(units[AT] >= query.start)
+        if query.end is not None:
+            units = units.filter(units[AT] < query.end)
+    keys = list(query.by)
+    if query.period is not None:
+        unit = PERIOD_UNITS[query.period]
+        units = units.mutate(**{PERIOD: units[AT].truncate(unit)})
+        keys = [PERIOD, *keys]
+    statistic = getattr(options, "statistic", None)
+    frame: pd.DataFrame = _aggregate(kpi, units, keys, statistic).execute()
+    frame["value"] = frame["value"].astype("float64") * kpi.scale
+    frame = frame.sort_values(keys).reset_index(drop=True) if keys else frame
+    if query.period is not None:
+        prev = (
+            frame.groupby(list(query.by), dropna=False)["value"].shift()
+            if query.by
+            else (frame["value"].shift())
+        )
+        frame["previous"] = prev
+        frame["change"] = frame["value"] - prev
+    frame.insert(0, "kpi", kpi.id)
+    return frame
