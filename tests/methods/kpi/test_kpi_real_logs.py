@@ -6,6 +6,7 @@ with its own state table; it shares no code with the engine.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -62,9 +63,9 @@ def _per_ticket(raw: pd.DataFrame) -> pd.DataFrame:
         times = known["ts"].tolist()
         last_open = max((i for i, k in enumerate(kinds) if k == "open"), default=-1)
         final_res = next((times[i] for i in range(last_open + 1, len(kinds))), None)
-        reopened = any(a == "res" and b == "open" for a, b in zip(kinds, kinds[1:], strict=False))
+        reopened = any(a == "res" and b == "open" for a, b in pairwise(kinds))
         groups = [x for x in g["assignment_group"] if x != "?"]
-        hops = sum(1 for a, b in zip(groups, groups[1:], strict=False) if a != b)
+        hops = sum(1 for a, b in pairwise(groups) if a != b)
         made = g.loc[g["made_sla"].isin(["true", "false"]), "made_sla"]
         rows.append(
             {
