@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,10 @@ from pdca.engine.store import Store
 from pdca.errors import InputError
 from pdca.ingest import LoadOptions, ocel, xes
 from pdca.ingest import load as load_source
+from pdca.methods.kpi.bands import BANDS
+from pdca.methods.kpi.catalogue import CATALOGUE, get_kpi
+from pdca.methods.kpi.definition import Inputs
+from pdca.methods.kpi.evaluate import Query, evaluate
 
 Progress = Callable[[str], None]
 
@@ -120,6 +125,79 @@ def tickets(store: Path | str | None = None, log: str | None = None) -> pd.DataF
     with Store.open(store, read_only=True) as st:
         frame: pd.DataFrame = st.tickets(log).to_pandas()
         return frame
+
+
+def _choose_log(st: Store, log: str | None) -> str:
+    logs = st.logs()
+    names = logs["log"].tolist()
+    if log is not None:
+        if log not in names:
+            raise InputError(
+                f"there is no log {log!r} in the store",
+                f"choose one of: {', '.join(names) or '(none: import data first)'}",
+            )
+        return log
+    if len(names) == 1:
+        return str(names[0])
+    if not names:
+        raise InputError("the store is empty", "import data first with `pdca ingest FILE`")
+    raise InputError(
+        f"the store holds several logs ({', '.join(names)})", "choose one with --log NAME"
+    )
+
+
+def kpi_catalogue() -> pd.DataFrame:
+    """Every KPI pdca computes: id, name, unit, direction, definition and whose it follows."""
+    rows = [
+        {
+            "kpi": k.id,
+            "name": k.name,
+            "unit": k.unit,
+            "better": k.direction.value,
+            "definition": k.definition,
+            "follows": k.follows,
+        }
+        for k in CATALOGUE.values()
+    ]
+    return pd.DataFrame(rows)
+
+
+def kpi(
+    kpis: Sequence[str] = (),
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    by: Sequence[str] = (),
+    period: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """KPI values per period and breakdown, with the previous period and the published band.
+
+    ``kpis`` are catalogue ids (all when empty); ``options`` maps a KPI id to its options.
+    """
+    ids = list(kpis) or list(CATALOGUE)
+    frames = []
+    with Store.open(store, read_only=True) as st:
+        name = _choose_log(st, log)
+        inputs = Inputs(st.events(name), st.tickets(name))
+        for kpi_id in ids:
+            query = Query(
+                kpi_id,
+                options=(options or {}).get(kpi_id),
+                by=tuple(by),
+                period=period,
+                start=start,
+                end=end,
+            )
+            frame = evaluate(inputs, query)
+            definition = get_kpi(kpi_id)
+            frame["unit"] = definition.unit
+            band = BANDS.get(kpi_id)
+            frame["benchmark"] = f"{band.text} ({band.source})" if band else None
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def export_parquet(directory: Path | str, store: Path | str | None = None) -> list[Path]:

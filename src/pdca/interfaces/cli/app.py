@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -14,9 +15,10 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from pdca import api
-from pdca.errors import PdcaError
+from pdca.errors import ConfigError, PdcaError
 from pdca.ingest import LoadOptions, source_names
 from pdca.interfaces.cli.output import Format, emit_frame, emit_record
+from pdca.methods.kpi.catalogue import get_kpi
 
 app = typer.Typer(
     name="pdca",
@@ -156,6 +158,88 @@ def export(
             lambda _step: api.export(to.value, out, store=store, log=log),
         )
     emit_record({"written": [str(p) for p in written]}, fmt)
+
+
+class Period(StrEnum):
+    """Periods KPIs can be reported by."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+def _parse_options(pairs: list[str], kpis: list[str]) -> dict[str, dict[str, object]]:
+    """``statistic=median`` applies to every chosen KPI that has that option."""
+    parsed: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(
+                f"--option {pair!r} is not NAME=VALUE", "e.g. --option statistic=median"
+            )
+        parsed[key.strip()] = tuple(v.strip() for v in value.split(",")) if "," in value else value
+    out: dict[str, dict[str, object]] = {}
+    for kpi_id in kpis or list(api.kpi_catalogue()["kpi"]):
+        fields = get_kpi(kpi_id).options.model_fields
+        chosen = {
+            k: (v,) if isinstance(v, str) and "tuple" in str(fields[k].annotation) else v
+            for k, v in parsed.items()
+            if k in fields
+        }
+        if chosen:
+            out[kpi_id] = chosen
+    unused = set(parsed) - {k for opts in out.values() for k in opts}
+    if unused:
+        raise ConfigError(
+            f"no chosen KPI has the option(s) {', '.join(sorted(unused))}",
+            "see `pdca kpi --list` and docs/kpis.md",
+        )
+    return out
+
+
+@app.command()
+def kpi(
+    kpis: Annotated[list[str] | None, typer.Argument(help="KPI ids (default: all).")] = None,
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="Break down by a ticket attribute.")
+    ] = None,
+    period: Annotated[Period | None, typer.Option(help="Report per day, week or month.")] = None,
+    start: Annotated[
+        datetime | None, typer.Option("--from", help="First instant (UTC), e.g. 2016-03-01.")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", help="End instant (UTC, exclusive).")
+    ] = None,
+    log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", help="KPI option NAME=VALUE.")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the KPI catalogue.")] = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """Compute KPIs, optionally per period and broken down by ticket attributes."""
+    with _user_errors():
+        if list_:
+            emit_frame(api.kpi_catalogue(), fmt, title="KPI catalogue")
+            return
+        chosen = list(kpis or [])
+        for kpi_id in chosen:
+            get_kpi(kpi_id)
+        frame = _with_progress(
+            "computing KPIs",
+            lambda _step: api.kpi(
+                chosen,
+                store=store,
+                log=log,
+                by=list(by or []),
+                period=period.value if period else None,
+                start=start,
+                end=end,
+                options=_parse_options(list(option or []), chosen),
+            ),
+        )
+        emit_frame(frame, fmt, title="KPIs")
 
 
 def main() -> None:
