@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pdca.ingest.mapping import ColumnMap, Mapping, ReadOptions, TimestampOptions
+from pdca.methods.kpi.catalogue import CATALOGUE
 from pdca.model import facts
 from pdca.model.schema import EVENT_COLUMNS, TICKET_DIMENSIONS, TICKET_FACT_COLUMNS
 from pdca.model.vocab import State
@@ -74,3 +75,13 @@ def test_fact_definitions_in_docs_match_the_code() -> None:
     for name, body in blocks:
         sentence = " ".join(body.split()).replace("``", "`")
         assert sentence in doc, f"definition of {name} differs from docs/model.md"
+
+
+def test_every_kpi_is_documented_word_for_word() -> None:
+    text = (DOCS / "kpis.md").read_text(encoding="utf-8")
+    flat = " ".join(text.split())
+    for kpi in CATALOGUE.values():
+        assert f"## `{kpi.id}`" in text, f"{kpi.id} has no entry in docs/kpis.md"
+        assert " ".join(kpi.definition.split()) in flat, f"{kpi.id}: definition differs"
+        for option in kpi.options.model_fields:
+            assert f"`{option}`" in flat, f"{kpi.id}: option {option} undocumented"
