@@ -97,3 +97,24 @@ def test_ingest_volvo_table_output(tmp_path: Path) -> None:
     fields = dict(line.split(",", 1) for line in result.stdout.strip().splitlines()[1:])
     assert fields["stored"] == "65533"
     assert fields["tickets_in_log"] == "7554"
+
+
+def test_kpi_command_json_and_errors(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    runner.invoke(app, ["ingest", str(_tiny_servicenow(tmp_path / "sn.csv")), "--store", store])
+    result = runner.invoke(
+        app, ["kpi", "volume", "mttr", "--period", "month", "--store", store, "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    volume = {r["period"][:7]: r["value"] for r in rows if r["kpi"] == "volume"}
+    assert volume == {"2024-01": 1.0, "2024-02": 1.0}
+    mttr = [r for r in rows if r["kpi"] == "mttr"]
+    # INC1: opened 13 Jan 09:00, resolved 14 Jan 10:00 -> 25 h; INC2 is still open
+    assert [(r["period"][:7], r["value"], r["n"]) for r in mttr] == [("2024-01", 25.0, 1)]
+    result = runner.invoke(app, ["kpi", "mttr", "--by", "colour", "--store", store])
+    assert result.exit_code == 1
+    assert "cannot be broken down by 'colour'" in result.stderr
+    listing = runner.invoke(app, ["kpi", "--list", "-f", "csv"])
+    assert listing.exit_code == 0
+    assert "fcr,First-contact resolution" in listing.stdout
