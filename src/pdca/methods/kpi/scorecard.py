@@ -1,0 +1,134 @@
+"""The scorecard: every KPI against its target, red/amber/green, with its trend.
+
+Status rules (documented in docs/kpis.md):
+
+* **green** — the latest period meets the target;
+* **amber** — it misses the target by no more than the amber margin (default 10 % of the target);
+* **red** — it misses by more;
+* **none** — the KPI has no target.
+
+The trend compares the latest period with the one before: ``↑``/``↓``/``→`` (within 1 % of the
+previous value), and says whether that is better or worse given the KPI's direction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pdca.methods.kpi.bands import BANDS
+from pdca.methods.kpi.catalogue import CATALOGUE
+from pdca.methods.kpi.definition import Direction, Inputs
+from pdca.methods.kpi.evaluate import Query, evaluate
+
+STEADY = 0.01
+AMBER_MARGIN = 0.10
+SCORECARD_KPIS = (
+    "volume",
+    "mtta",
+    "mttr",
+    "fcr",
+    "reopen_rate",
+    "reassignments",
+    "escalation_rate",
+    "sla_source",
+    "backlog",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI target such as ``>= 70`` (in the KPI's display unit)."""
+
+    op: str
+    value: float
+
+    def met(self, actual: float) -> bool:
+        """Whether ``actual`` meets the target."""
+        return actual >= self.value if self.op == ">=" else actual <= self.value
+
+    def gap(self, actual: float) -> float:
+        """How far ``actual`` misses the target, relative to the target (0 when met)."""
+        if self.met(actual):
+            return 0.0
+        scale = abs(self.value) or 1.0
+        return abs(actual - self.value) / scale
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.value:g}"
+
+
+def status(actual: float, target: Target | None, amber: float = AMBER_MARGIN) -> str:
+    """``green``, ``amber``, ``red`` or ``none`` (see module docs)."""
+    if target is None or math.isnan(actual):
+        return "none"
+    gap = target.gap(actual)
+    if gap == 0:
+        return "green"
+    return "amber" if gap <= amber else "red"
+
+
+def trend(current: float, previous: float, direction: Direction) -> str:
+    """Arrow and judgement, e.g. ``↑ better``."""
+    if math.isnan(current) or math.isnan(previous):
+        return ""
+    if abs(current - previous) <= STEADY * max(abs(previous), 1e-12):
+        return "→ steady"
+    arrow = "↑" if current > previous else "↓"
+    if direction is Direction.NEUTRAL:
+        return arrow
+    better = (current > previous) == (direction is Direction.HIGHER)
+    return f"{arrow} {'better' if better else 'worse'}"
+
+
+def scorecard(
+    inputs: Inputs,
+    targets: Mapping[str, Target],
+    *,
+    period: str = "month",
+    kpis: tuple[str, ...] = SCORECARD_KPIS,
+    amber: float = AMBER_MARGIN,
+    report_period: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """One row per KPI for the reporting period: value, target, status, previous, trend.
+
+    The reporting period defaults to the last period in which tickets were opened (a log's tail
+    of late closures would otherwise be reported as if it were a month of service).
+    """
+    frames = {k: evaluate(inputs, Query(k, period=period)) for k in kpis}
+    if report_period is None:
+        volume = frames.get("volume")
+        if volume is None:
+            volume = evaluate(inputs, Query("volume", period=period))
+        if volume.empty:
+            return pd.DataFrame()
+        report_period = pd.Timestamp(volume["period"].iloc[-1])
+    rows = []
+    for kpi_id, frame in frames.items():
+        kpi = CATALOGUE[kpi_id]
+        current = frame[pd.to_datetime(frame["period"]) == report_period] if len(frame) else frame
+        if current.empty:
+            continue
+        last = current.iloc[-1]
+        value = float(last["value"])
+        prev = float(last["previous"]) if pd.notna(last["previous"]) else math.nan
+        target = targets.get(kpi_id)
+        band = BANDS.get(kpi_id)
+        rows.append(
+            {
+                "kpi": kpi_id,
+                "name": kpi.name,
+                "period": report_period.date().isoformat(),
+                "value": value,
+                "unit": kpi.unit,
+                "target": str(target) if target else "",
+                "status": status(value, target, amber),
+                "previous": prev,
+                "trend": trend(value, prev, kpi.direction),
+                "benchmark": f"{band.text} ({band.source})" if band else "",
+            }
+        )
+    return pd.DataFrame(rows)
