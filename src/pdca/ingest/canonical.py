@@ -177,7 +177,10 @@ def _quarantine(raw: RawTable, rejects: _Rejects, source_cols: list[str]) -> pd.
         lines = pd.DataFrame(
             {
                 "row": [-1 if b.line is None else b.line for b in raw.bad_rows],
-                "reason": [f"line {b.line}: {b.reason}" for b in raw.bad_rows],
+                "reason": [
+                    b.reason if b.line is None else f"line {b.line}: {b.reason}"
+                    for b in raw.bad_rows
+                ],
                 "raw": [json.dumps({"line": b.text}, ensure_ascii=False) for b in raw.bad_rows],
             }
         )

@@ -76,7 +76,7 @@ def read_bytes(path: Path) -> bytes:
             return bz2.decompress(data)
         if data[:6] == b"\xfd7zXZ\x00":
             return lzma.decompress(data)
-    except (OSError, EOFError, lzma.LZMAError) as exc:
+    except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
         raise InputError(f"{path} looks compressed but cannot be decompressed: {exc}") from None
     return data
 
