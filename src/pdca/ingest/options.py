@@ -36,6 +36,7 @@ def default_log_name(path: Path) -> str:
         ".xes",
         ".jsonocel",
         ".json",
+        ".ocel",
     ):
         name = name.removesuffix(ext)
     return name or "log"

@@ -37,7 +37,7 @@ def detect_source(path: Path) -> str:
     name = path.name.lower()
     if name.endswith((".xes", ".xes.gz")):
         return "xes"
-    if name.endswith((".jsonocel", ".ocel.json", ".json")):
+    if name.removesuffix(".gz").endswith((".jsonocel", ".ocel.json", ".json")):
         return "ocel"
     if name.endswith((".xlsx", ".xlsm")):
         return "csv"
