@@ -1,0 +1,287 @@
+"""Objectives: business calendars, SLA targets, clock options and KPI targets (the "Plan").
+
+They are read from a TOML file with :func:`load_objectives`; ``docs/sla.md`` describes every key.
+Without a file, :data:`DEFAULT_CALENDARS` and :data:`DEFAULT_SLA` apply. The built-in calendars
+``24x7`` and ``business`` always exist; a file may redefine them and add others.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pdca.errors import ConfigError
+from pdca.model.calendars import DEFAULT_CALENDARS, Calendar
+from pdca.model.vocab import WAITING_STATES, State
+
+WILDCARD = "*"
+
+_DURATION_PART = re.compile(r"(\d+)\s*([dhms])")
+_DURATION = re.compile(r"^\s*(\d+\s*[dhms]\s*)+$")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_TARGET = re.compile(r"^\s*(>=|<=)\s*([-+]?\d+(?:\.\d+)?)\s*$")
+_NUMBER = re.compile(r"[0-9]+")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- durations and priorities ------------------------------------------------------------------
+def parse_duration(text: str) -> timedelta:
+    """``"4h"``, ``"2d"``, ``"30m"``, ``"1d 4h"`` → a positive duration (a day is 24 hours)."""
+    if not _DURATION.match(text):
+        raise ValueError(
+            f'"{text}" is not a duration like "4h", "30m", "2d" or "1d 4h" (units d, h, m, s)'
+        )
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    if seconds <= 0:
+        raise ValueError(f'"{text}" is zero; a target must be longer than that')
+    return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of :func:`parse_duration`, e.g. ``1d 4h``."""
+    rest = int(value.total_seconds())
+    parts = []
+    for unit, size in _UNIT_SECONDS.items():
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return " ".join(parts) or "0s"
+
+
+def priority_key(text: str) -> str:
+    """How priorities are matched: the first whole number in the text, else the lower-cased text.
+
+    ``"1 - Critical"``, ``"P1"`` and ``1`` all give ``"1"``; ``"High"`` gives ``"high"``.
+    """
+    match = _NUMBER.search(text)
+    return match.group(0) if match else text.strip().lower()
+
+
+# -- SLA targets -----------------------------------------------------------------------------------
+def _duration(value: Any) -> Any:
+    if value is None or isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        return parse_duration(value)
+    raise ValueError(f'{value!r} has no unit; write a duration like "4h", "30m" or "2d"')
+
+
+class SlaTarget(_Strict):
+    """Targets for the tickets of one service and priority (``*`` matches any)."""
+
+    service: str = WILDCARD
+    priority: str = WILDCARD
+    calendar: str = "24x7"
+    response: timedelta | None = None
+    resolution: timedelta | None = None
+
+    _durations = field_validator("response", "resolution", mode="before")(_duration)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority_text(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_target(self) -> SlaTarget:
+        if self.response is None and self.resolution is None:
+            raise ValueError('give a response or a resolution target (e.g. resolution = "8h")')
+        return self
+
+    @property
+    def specificity(self) -> int:
+        """2 for a named service, plus 1 for a named priority; the highest matching row wins."""
+        return 2 * (self.service != WILDCARD) + (self.priority != WILDCARD)
+
+    @property
+    def match_key(self) -> tuple[str, str]:
+        """(service, priority key) used to match tickets; ``*`` stays ``*``."""
+        prio = self.priority if self.priority == WILDCARD else priority_key(self.priority)
+        return self.service, prio
+
+    def matches(self, service: str | None, priority: str | None) -> bool:
+        """Whether a ticket with this service and priority falls under this row."""
+        want_service, want_prio = self.match_key
+        if want_service not in (WILDCARD, service):
+            return False
+        return want_prio == WILDCARD or (
+            priority is not None and priority_key(priority) == want_prio
+        )
+
+
+DEFAULT_SLA: tuple[SlaTarget, ...] = tuple(
+    SlaTarget.model_validate({"priority": p, "response": resp, "resolution": res})
+    for p, resp, res in (
+        ("1", "15m", "4h"),
+        ("2", "1h", "1d"),
+        ("3", "4h", "3d"),
+        ("4", "1d", "5d"),
+    )
+)
+"""Default targets per ITIL-style priority, all on the ``24x7`` calendar."""
+
+
+# -- clock options and KPI targets -----------------------------------------------------------------
+class ClockOptions(_Strict):
+    """How the SLA clocks run."""
+
+    pause_states: tuple[State, ...] = tuple(sorted(WAITING_STATES))
+    """States that stop the resolution clock (the response clock never pauses)."""
+    resolution: Literal["final", "first"] = "final"
+    """Which resolution stops the resolution clock (see :mod:`pdca.model.facts`)."""
+
+    @field_validator("pause_states", mode="before")
+    @classmethod
+    def _known_states(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            names = {s.value for s in State}
+            for item in value:
+                if isinstance(item, str) and item not in names:
+                    raise ValueError(
+                        f'"{item}" is not a canonical state; use any of: {", ".join(sorted(names))}'
+                    )
+        return value
+
+
+class KpiTarget(_Strict):
+    """A KPI target such as ``>= 70``, in the unit the KPI is reported in."""
+
+    op: Literal[">=", "<="]
+    value: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, dict | KpiTarget):
+            return value
+        match = _TARGET.match(value) if isinstance(value, str) else None
+        if not match:
+            raise ValueError(f'"{value}" is not a target like ">= 70" or "<= 24" (in quotes)')
+        return {"op": match.group(1), "value": float(match.group(2))}
+
+    def met(self, actual: float) -> bool:
+        """Whether ``actual`` meets the target."""
+        return actual >= self.value if self.op == ">=" else actual <= self.value
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.value:g}"
+
+
+# -- the whole file --------------------------------------------------------------------------------
+class Objectives(_Strict):
+    """Everything the objectives file holds; ``Objectives()`` are the defaults."""
+
+    calendars: dict[str, Calendar] = Field(default_factory=dict, validate_default=True)
+    sla: tuple[SlaTarget, ...] = DEFAULT_SLA
+    clock: ClockOptions = ClockOptions()
+    kpi_targets: dict[str, KpiTarget] = Field(default_factory=dict)
+
+    @field_validator("calendars", mode="after")
+    @classmethod
+    def _with_builtins(cls, value: dict[str, Calendar]) -> dict[str, Calendar]:
+        return {**DEFAULT_CALENDARS, **value}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Objectives:
+        seen: dict[tuple[str, str], int] = {}
+        for i, row in enumerate(self.sla, start=1):
+            if row.calendar not in self.calendars:
+                raise ValueError(
+                    f'sla[{i}].calendar: there is no calendar "{row.calendar}"; define '
+                    f"[calendars.{row.calendar}] or use one of: {', '.join(sorted(self.calendars))}"
+                )
+            if row.match_key in seen:
+                raise ValueError(
+                    f'sla[{i}]: service "{row.service}" and priority "{row.priority}" repeat '
+                    f"sla[{seen[row.match_key]}]; merge the two rows"
+                )
+            seen[row.match_key] = i
+        return self
+
+    def target_for(
+        self, service: str | None, priority: str | None, clock: Literal["response", "resolution"]
+    ) -> SlaTarget | None:
+        """The row that sets this clock's target for a ticket (the most specific one), if any."""
+        rows = [
+            r for r in self.sla if getattr(r, clock) is not None and r.matches(service, priority)
+        ]
+        return max(rows, key=lambda r: r.specificity, default=None)
+
+
+# -- loading ---------------------------------------------------------------------------------------
+def load_objectives(path: Path | None) -> Objectives:
+    """Read an objectives TOML file (``None``: the defaults); problems raise ``ConfigError``."""
+    if path is None:
+        return Objectives()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such objectives file", "check the path, or leave it out for the defaults"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the objectives file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax there") from None
+    try:
+        return Objectives.model_validate(raw)
+    except ValidationError as exc:
+        raise _config_error(str(path), exc) from None
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        elif part == "[key]":
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _config_error(source: str, exc: ValidationError) -> ConfigError:
+    # an unknown key explains more than the "missing" errors it often causes
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    path = _key_path(tuple(first["loc"]))
+    kind = first["type"]
+    hint = None
+    if kind == "extra_forbidden":
+        what = "unknown key"
+        hint = "check the spelling; docs/sla.md lists every key"
+    elif kind == "value_error":
+        what = str(first.get("ctx", {}).get("error", first["msg"]))
+    elif kind == "missing":
+        what = "is missing"
+    else:
+        what = f"{first['msg'][0].lower()}{first['msg'][1:]} (got {first['input']!r})"
+    if len(errors) > 1:
+        what += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    location = f"{source}: {path}: " if path else f"{source}: "
+    return ConfigError(f"{location}{what}", hint)
+
+
+__all__ = [
+    "DEFAULT_SLA",
+    "WILDCARD",
+    "ClockOptions",
+    "KpiTarget",
+    "Objectives",
+    "SlaTarget",
+    "format_duration",
+    "load_objectives",
+    "parse_duration",
+    "priority_key",
+]
