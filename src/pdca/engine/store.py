@@ -94,7 +94,13 @@ class Store:
         return store_obj
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (dropping tables that analyses cached in it first)."""
+        if self._ibis is not None:
+            # Ibis drops a cached table when its expression is garbage-collected; after the
+            # connection is closed that would fail, so release them while it is still open.
+            # (Ibis 10-12 keep them in ``_cache_name_to_entry``; there is no public listing.)
+            for name in list(getattr(self._ibis, "_cache_name_to_entry", {})):
+                self._ibis._finalize_cached_table(name)
         self._con.close()
 
     def __enter__(self) -> Store:
