@@ -14,10 +14,14 @@ from pdca.engine.store import Store
 from pdca.errors import InputError
 from pdca.ingest import LoadOptions, ocel, xes
 from pdca.ingest import load as load_source
+from pdca.ingest.suggest import suggest_mapping_text
 from pdca.methods.kpi.bands import BANDS
 from pdca.methods.kpi.catalogue import CATALOGUE, get_kpi
 from pdca.methods.kpi.definition import Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
+from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
+from pdca.methods.kpi.scorecard import scorecard as build_scorecard
+from pdca.model.objectives import load_objectives
 
 Progress = Callable[[str], None]
 
@@ -198,6 +202,29 @@ def kpi(
             frame["benchmark"] = f"{band.text} ({band.source})" if band else None
             frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def scorecard(
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    objectives: Path | str | None = None,
+    period: str = "month",
+) -> pd.DataFrame:
+    """Every scorecard KPI for the reporting period against its target (red/amber/green, trend).
+
+    Targets come from the objectives file's ``[kpi_targets]``; without any, pdca's defaults.
+    """
+    goals = load_objectives(Path(objectives) if objectives else None)
+    targets = goals.kpi_targets or DEFAULT_TARGETS
+    with Store.open(store, read_only=True) as st:
+        name = _choose_log(st, log)
+        return build_scorecard(Inputs(st.events(name), st.tickets(name)), targets, period=period)
+
+
+def suggest_mapping(path: Path | str, options: LoadOptions | None = None) -> str:
+    """A draft mapping (commented TOML) for a CSV/Excel export, to edit and pass with --map."""
+    return suggest_mapping_text(Path(path), options or LoadOptions())
 
 
 def export_parquet(directory: Path | str, store: Path | str | None = None) -> list[Path]:

@@ -118,3 +118,34 @@ def test_kpi_command_json_and_errors(tmp_path: Path) -> None:
     listing = runner.invoke(app, ["kpi", "--list", "-f", "csv"])
     assert listing.exit_code == 0
     assert "fcr,First-contact resolution" in listing.stdout
+
+
+def test_scorecard_and_suggest_mapping(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    runner.invoke(app, ["ingest", str(_tiny_servicenow(tmp_path / "sn.csv")), "--store", store])
+    goals = tmp_path / "objectives.toml"
+    goals.write_text('[kpi_targets]\nmttr = "<= 24"\n', encoding="utf-8")
+    result = runner.invoke(
+        app, ["scorecard", "--store", store, "--objectives", str(goals), "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["kpi"]: r for r in json.loads(result.stdout)}
+    # latest period with openings is February 2024; INC1's 25 h resolution was in January
+    assert rows["volume"]["period"] == "2024-02-01"
+    assert rows["volume"]["value"] == 1.0
+    assert rows["volume"]["trend"] == "→ steady"
+    assert "mttr" not in rows  # nothing resolved in February
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[kpi_targets]\ncsat_score = ">= 85"\n', encoding="utf-8")
+    result = runner.invoke(app, ["scorecard", "--store", store, "--objectives", str(bad)])
+    assert result.exit_code == 1
+    assert "csat_score" in result.stderr
+    draft = tmp_path / "export.csv"
+    draft.write_text(
+        "Ticket ID,Status,Updated\nT1,Open,2024-01-02 10:00\nT1,Closed,2024-01-03 11:00\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["suggest-mapping", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert 'case_id = "Ticket ID"' in result.stdout
+    assert 'timestamp = "Updated"' in result.stdout

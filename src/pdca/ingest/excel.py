@@ -16,7 +16,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
 
 from pdca.errors import InputError, MappingError
@@ -87,6 +86,8 @@ def _rows(sheet: Any) -> Iterator[tuple[int, list[str]]]:
 
 
 def _open(data: bytes, path: Path) -> Any:
+    import openpyxl  # noqa: PLC0415 - heavy; only imported when an Excel file is read
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

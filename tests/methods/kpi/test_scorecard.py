@@ -7,24 +7,25 @@ import math
 import pytest
 
 from pdca.methods.kpi.definition import Direction
-from pdca.methods.kpi.scorecard import Target, status, trend
+from pdca.methods.kpi.scorecard import status, trend
+from pdca.model.objectives import KpiTarget
 
 
 @pytest.mark.parametrize(
     ("actual", "target", "want"),
     [
-        (72.0, Target(">=", 70), "green"),
-        (70.0, Target(">=", 70), "green"),
-        (64.0, Target(">=", 70), "amber"),  # misses by 6/70 = 8.6 %
-        (60.0, Target(">=", 70), "red"),  # misses by 14 %
-        (20.0, Target("<=", 24), "green"),
-        (26.0, Target("<=", 24), "amber"),  # 8.3 % over
-        (30.0, Target("<=", 24), "red"),
+        (72.0, KpiTarget(op=">=", value=70), "green"),
+        (70.0, KpiTarget(op=">=", value=70), "green"),
+        (64.0, KpiTarget(op=">=", value=70), "amber"),  # misses by 6/70 = 8.6 %
+        (60.0, KpiTarget(op=">=", value=70), "red"),  # misses by 14 %
+        (20.0, KpiTarget(op="<=", value=24), "green"),
+        (26.0, KpiTarget(op="<=", value=24), "amber"),  # 8.3 % over
+        (30.0, KpiTarget(op="<=", value=24), "red"),
         (50.0, None, "none"),
-        (math.nan, Target(">=", 1), "none"),
+        (math.nan, KpiTarget(op=">=", value=1), "none"),
     ],
 )
-def test_status(actual: float, target: Target | None, want: str) -> None:
+def test_status(actual: float, target: KpiTarget | None, want: str) -> None:
     assert status(actual, target) == want
 
 

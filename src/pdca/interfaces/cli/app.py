@@ -242,6 +242,48 @@ def kpi(
         emit_frame(frame, fmt, title="KPIs")
 
 
+@app.command()
+def scorecard(
+    objectives: Annotated[
+        Path | None, typer.Option(help="Objectives file (TOML) with [kpi_targets].")
+    ] = None,
+    period: Annotated[Period, typer.Option(help="Reporting period.")] = Period.MONTH,
+    log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """All KPIs of the latest period against their targets: red/amber/green and trend."""
+    with _user_errors():
+        frame = _with_progress(
+            "building the scorecard",
+            lambda _step: api.scorecard(
+                store=store, log=log, objectives=objectives, period=period.value
+            ),
+        )
+    if fmt is Format.TABLE and not frame.empty:
+        frame = frame.assign(value=frame["value"].round(2), previous=frame["previous"].round(2))
+        frame = frame.drop(columns=["kpi", "benchmark"])
+    emit_frame(frame, fmt, title="scorecard")
+
+
+@app.command("suggest-mapping")
+def suggest_mapping(
+    path: Annotated[Path, typer.Argument(help="CSV or Excel export.")],
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option("--dayfirst/--monthfirst", help="How to read dates like 03/04/2021."),
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detect).")] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="Field delimiter (default: detect).")
+    ] = None,
+) -> None:
+    """Print a draft mapping file for an export: `pdca suggest-mapping FILE > map.toml`."""
+    options = LoadOptions(dayfirst=dayfirst, encoding=encoding, delimiter=delimiter)
+    with _user_errors():
+        sys.stdout.write(api.suggest_mapping(path, options))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

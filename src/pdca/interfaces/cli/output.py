@@ -40,7 +40,11 @@ def emit_frame(frame: pd.DataFrame, fmt: Format, *, title: str | None = None) ->
         table.add_column(str(col), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
-    Console().print(table)
+    # a pipe or file gets a wide table rather than 80 columns of wrapped cells
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    console.print(table)
 
 
 def emit_record(record: dict[str, Any], fmt: Format, *, title: str | None = None) -> None:

@@ -21,6 +21,7 @@ from pdca.methods.kpi.definition import (
     Inputs,
     Kpi,
 )
+from pdca.methods.kpi.source_sla import SOURCE_MET, source_verdicts
 from pdca.methods.kpi.units import (
     SEGMENT_END,
     SEGMENT_START,
@@ -147,20 +148,11 @@ def _fcr(inputs: Inputs, options: Any) -> Any:
 
 
 def _made_sla(inputs: Inputs, _: Any) -> Any:
-    ev = inputs.events
-    flag = ev[Col.ATTRIBUTES].cast("json")["made_sla"].str.lower()
-    ev = ev.mutate(_flag=flag).filter(flag.isin(["true", "false"]))
-    last = ev.group_by(list(TICKET_KEYS)).aggregate(
-        _last_flag=ev["_flag"].argmax(
-            ev[Col.TIMESTAMP].epoch_seconds() * 1e6 + ev[Col.SEQ].fill_null(0)
-        )
-    )
+    verdicts = source_verdicts(inputs.events)
     t = _tickets(inputs)
     t = t.filter(t[Col.RESOLVED_AT].notnull())
-    j = t.join(last, list(TICKET_KEYS))
-    return j.mutate(
-        **{AT: j[Col.RESOLVED_AT], NUM: (j["_last_flag"] == "true").cast("int64"), DEN: 1}
-    )
+    j = t.join(verdicts, list(TICKET_KEYS))
+    return j.mutate(**{AT: j[Col.RESOLVED_AT], NUM: j[SOURCE_MET].cast("int64"), DEN: 1})
 
 
 AGE_BUCKETS: tuple[tuple[str, float, float], ...] = (

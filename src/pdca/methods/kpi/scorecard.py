@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pandas as pd
 
+from pdca.errors import ConfigError
 from pdca.methods.kpi.bands import BANDS
 from pdca.methods.kpi.catalogue import CATALOGUE
 from pdca.methods.kpi.definition import Direction, Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
+from pdca.model.objectives import KpiTarget
 
 STEADY = 0.01
 AMBER_MARGIN = 0.10
@@ -39,36 +40,30 @@ SCORECARD_KPIS = (
 )
 
 
-@dataclass(frozen=True)
-class Target:
-    """A KPI target such as ``>= 70`` (in the KPI's display unit)."""
-
-    op: str
-    value: float
-
-    def met(self, actual: float) -> bool:
-        """Whether ``actual`` meets the target."""
-        return actual >= self.value if self.op == ">=" else actual <= self.value
-
-    def gap(self, actual: float) -> float:
-        """How far ``actual`` misses the target, relative to the target (0 when met)."""
-        if self.met(actual):
-            return 0.0
-        scale = abs(self.value) or 1.0
-        return abs(actual - self.value) / scale
-
-    def __str__(self) -> str:
-        return f"{self.op} {self.value:g}"
+DEFAULT_TARGETS: dict[str, KpiTarget] = {
+    "fcr": KpiTarget(op=">=", value=70),
+    "reopen_rate": KpiTarget(op="<=", value=5),
+    "sla_source": KpiTarget(op=">=", value=90),
+    "escalation_rate": KpiTarget(op="<=", value=15),
+}
+"""Targets used when the objectives file sets none (documented in docs/kpis.md)."""
 
 
-def status(actual: float, target: Target | None, amber: float = AMBER_MARGIN) -> str:
+def gap(target: KpiTarget, actual: float) -> float:
+    """How far ``actual`` misses the target, relative to the target (0 when met)."""
+    if target.met(actual):
+        return 0.0
+    return abs(actual - target.value) / (abs(target.value) or 1.0)
+
+
+def status(actual: float, target: KpiTarget | None, amber: float = AMBER_MARGIN) -> str:
     """``green``, ``amber``, ``red`` or ``none`` (see module docs)."""
     if target is None or math.isnan(actual):
         return "none"
-    gap = target.gap(actual)
-    if gap == 0:
+    missed = gap(target, actual)
+    if missed == 0:
         return "green"
-    return "amber" if gap <= amber else "red"
+    return "amber" if missed <= amber else "red"
 
 
 def trend(current: float, previous: float, direction: Direction) -> str:
@@ -86,7 +81,7 @@ def trend(current: float, previous: float, direction: Direction) -> str:
 
 def scorecard(
     inputs: Inputs,
-    targets: Mapping[str, Target],
+    targets: Mapping[str, KpiTarget],
     *,
     period: str = "month",
     kpis: tuple[str, ...] = SCORECARD_KPIS,
@@ -98,6 +93,12 @@ def scorecard(
     The reporting period defaults to the last period in which tickets were opened (a log's tail
     of late closures would otherwise be reported as if it were a month of service).
     """
+    unknown = sorted(set(targets) - set(CATALOGUE))
+    if unknown:
+        raise ConfigError(
+            f"the objectives name KPI target(s) {', '.join(unknown)} that pdca does not compute",
+            f"use catalogue ids: {', '.join(sorted(CATALOGUE))}",
+        )
     frames = {k: evaluate(inputs, Query(k, period=period)) for k in kpis}
     if report_period is None:
         volume = frames.get("volume")
