@@ -176,16 +176,19 @@ def kpi(
     start: datetime | None = None,
     end: datetime | None = None,
     options: dict[str, dict[str, Any]] | None = None,
+    objectives: Path | str | None = None,
 ) -> pd.DataFrame:
     """KPI values per period and breakdown, with the previous period and the published band.
 
-    ``kpis`` are catalogue ids (all when empty); ``options`` maps a KPI id to its options.
+    ``kpis`` are catalogue ids (all when empty); ``options`` maps a KPI id to its options;
+    ``objectives`` is the objectives file (SLA targets and calendars for the SLA KPIs).
     """
     ids = list(kpis) or list(CATALOGUE)
+    goals = load_objectives(Path(objectives) if objectives else None)
     frames = []
     with Store.open(store, read_only=True) as st:
         name = _choose_log(st, log)
-        inputs = Inputs(st.events(name), st.tickets(name))
+        inputs = Inputs(st.events(name), st.tickets(name), extra={"objectives": goals})
         for kpi_id in ids:
             query = Query(
                 kpi_id,
@@ -219,7 +222,8 @@ def scorecard(
     targets = goals.kpi_targets or DEFAULT_TARGETS
     with Store.open(store, read_only=True) as st:
         name = _choose_log(st, log)
-        return build_scorecard(Inputs(st.events(name), st.tickets(name)), targets, period=period)
+        inputs = Inputs(st.events(name), st.tickets(name), extra={"objectives": goals})
+        return build_scorecard(inputs, targets, period=period)
 
 
 def suggest_mapping(path: Path | str, options: LoadOptions | None = None) -> str:

@@ -15,6 +15,7 @@ import pytest
 
 import pdca
 from pdca.engine.store import Store
+from pdca.methods.kpi.clock import sla_clocks
 from pdca.methods.kpi.definition import Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
 from tests.conftest import SERVICENOW, VOLVO, shared_file
@@ -165,3 +166,15 @@ def test_escalation_rate_on_volvo(tmp_path: Path) -> None:
         got = evaluate(Inputs(st.events(), st.tickets()), Query("escalation_rate"))
     assert got["value"].iloc[0] == pytest.approx(100 * escalated.mean(), rel=1e-12)
     assert int(got["n"].iloc[0]) == 7_554
+
+
+def test_sla_compliance_kpis_aggregate_the_clocks(sn_inputs: Inputs) -> None:
+    clocks = sla_clocks(sn_inputs.events, sn_inputs.tickets).execute()
+    for clock, kpi in [("response", "sla_response"), ("resolution", "sla_resolution")]:
+        done = clocks[(clocks["clock"] == clock) & ~clocks["running"].astype(bool)]
+        done = done[done["breached"].notna()]
+        per_month = done.groupby(pd.to_datetime(done["stopped_at"]).dt.to_period("M"))
+        want = (100 * (1 - per_month["breached"].mean())).tolist()
+        got = _one(sn_inputs, kpi, period="month")
+        np.testing.assert_allclose(got["value"].to_numpy(), want, rtol=1e-12)
+        assert got["n"].tolist() == per_month.size().tolist()

@@ -214,6 +214,9 @@ def kpi(
     option: Annotated[
         list[str] | None, typer.Option("--option", help="KPI option NAME=VALUE.")
     ] = None,
+    objectives: Annotated[
+        Path | None, typer.Option(help="Objectives file (SLA targets, calendars).")
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the KPI catalogue.")] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.TABLE,
@@ -237,6 +240,7 @@ def kpi(
                 start=start,
                 end=end,
                 options=_parse_options(list(option or []), chosen),
+                objectives=objectives,
             ),
         )
         emit_frame(frame, fmt, title="KPIs")

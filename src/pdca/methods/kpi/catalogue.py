@@ -11,6 +11,7 @@ import ibis
 from pydantic import BaseModel, ConfigDict
 
 from pdca.errors import ConfigError
+from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, sla_clocks
 from pdca.methods.kpi.definition import (
     AT,
     DEN,
@@ -177,6 +178,23 @@ def _backlog(inputs: Inputs, _: Any) -> Any:
     return j.mutate(**{VALUE: age_days, AGE_BUCKET: bucket})
 
 
+def _sla_clock(which: str) -> Any:
+    def units(inputs: Inputs, _: Any) -> Any:
+        clocks = sla_clocks(inputs.events, inputs.tickets, inputs.extra.get("objectives"))
+        c = clocks.filter(
+            (clocks[ClockCol.CLOCK] == which)
+            & ~clocks[ClockCol.RUNNING]
+            & clocks[ClockCol.BREACHED].notnull()
+        ).select(*TICKET_KEYS, ClockCol.STOPPED_AT, ClockCol.BREACHED)
+        dims = inputs.tickets.select(*TICKET_KEYS, *TICKET_DIMENSIONS, Col.TICKET_TYPE)
+        j = c.join(dims, list(TICKET_KEYS))
+        return j.mutate(
+            **{AT: j[ClockCol.STOPPED_AT], NUM: (~j[ClockCol.BREACHED]).cast("int64"), DEN: 1}
+        )
+
+    return units
+
+
 def _time_in_state(inputs: Inputs, _: Any) -> Any:
     seg = state_segments(inputs.events)
     seg = seg.filter(seg[SEGMENT_END].notnull())
@@ -339,6 +357,40 @@ CATALOGUE: dict[str, Kpi] = {
             follows="ServiceNow (made_sla)",
             aggregation=Aggregation.RATIO,
             units=_made_sla,
+            scale=PERCENT,
+        ),
+        Kpi(
+            id="sla_response",
+            name="Response SLA compliance",
+            definition=(
+                "Share of the tickets whose response clock stopped in the period (at the first "
+                "response) without breaching its target, measured by pdca's SLA clocks on the "
+                "target's calendar (docs/sla.md); tickets without a response target are left out."
+            ),
+            formula="response clocks met ÷ response clocks stopped with a target",
+            unit="%",
+            direction=Direction.HIGHER,
+            follows="ITIL / Jira Service Management (met ÷ measured, per SLA calendar)",
+            aggregation=Aggregation.RATIO,
+            units=_sla_clock(RESPONSE),
+            scale=PERCENT,
+        ),
+        Kpi(
+            id="sla_resolution",
+            name="Resolution SLA compliance",
+            definition=(
+                "Share of the tickets whose resolution clock stopped in the period (at the "
+                "resolution) without breaching its target, measured by pdca's SLA clocks on the "
+                "target's calendar with pause states excluded (docs/sla.md); tickets without a "
+                "resolution target are left out."
+            ),
+            formula="resolution clocks met ÷ resolution clocks stopped with a target",
+            unit="%",
+            direction=Direction.HIGHER,
+            follows="ITIL / Jira Service Management (met ÷ measured, per SLA calendar; pauses "
+            "stop the clock)",
+            aggregation=Aggregation.RATIO,
+            units=_sla_clock(RESOLUTION),
             scale=PERCENT,
         ),
         Kpi(

@@ -89,7 +89,8 @@ def evaluate(inputs: Inputs, query: Query) -> pd.DataFrame:
     _check(kpi, query)
     options = kpi.parse_options(query.options)
     if kpi.snapshot:
-        inputs = Inputs(inputs.events, inputs.tickets, inputs.as_of, {"grid": _grid(inputs, query)})
+        extra = {**inputs.extra, "grid": _grid(inputs, query)}
+        inputs = Inputs(inputs.events, inputs.tickets, inputs.as_of, extra)
     units = kpi.units(inputs, options)
     if not kpi.snapshot:
         if query.start is not None:

@@ -35,6 +35,8 @@ SCORECARD_KPIS = (
     "reopen_rate",
     "reassignments",
     "escalation_rate",
+    "sla_response",
+    "sla_resolution",
     "sla_source",
     "backlog",
 )
@@ -44,6 +46,8 @@ DEFAULT_TARGETS: dict[str, KpiTarget] = {
     "fcr": KpiTarget(op=">=", value=70),
     "reopen_rate": KpiTarget(op="<=", value=5),
     "sla_source": KpiTarget(op=">=", value=90),
+    "sla_response": KpiTarget(op=">=", value=90),
+    "sla_resolution": KpiTarget(op=">=", value=90),
     "escalation_rate": KpiTarget(op="<=", value=15),
 }
 """Targets used when the objectives file sets none (documented in docs/kpis.md)."""
