@@ -15,6 +15,7 @@ from pdca.errors import InputError
 from pdca.ingest import LoadOptions, ocel, xes
 from pdca.ingest import load as load_source
 from pdca.ingest.suggest import suggest_mapping_text
+from pdca.methods import mining
 from pdca.methods.kpi.bands import BANDS
 from pdca.methods.kpi.catalogue import CATALOGUE, get_kpi
 from pdca.methods.kpi.definition import Inputs
@@ -22,6 +23,7 @@ from pdca.methods.kpi.evaluate import Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
 from pdca.model.objectives import load_objectives
+from pdca.model.schema import Col
 
 Progress = Callable[[str], None]
 
@@ -224,6 +226,41 @@ def scorecard(
         name = _choose_log(st, log)
         inputs = Inputs(st.events(name), st.tickets(name), extra={"objectives": goals})
         return build_scorecard(inputs, targets, period=period)
+
+
+MINING_VIEWS = ("dfg", "variants", "durations", "handover", "start", "end")
+
+
+def mine(
+    view: str,
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    activity: Sequence[str] = (Col.ACTIVITY,),
+    by: str = Col.ASSIGNMENT_GROUP,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """A process-mining view of one log: ``dfg`` (edges with frequency and waiting times),
+    ``variants``, ``durations`` (per case), ``handover`` (between ``by`` values), ``start``/``end``
+    activities. ``activity`` names one or more canonical columns that label each step.
+    """
+    if view not in MINING_VIEWS:
+        raise InputError(f"unknown mining view {view!r}", f"use one of: {', '.join(MINING_VIEWS)}")
+    key = mining.ActivityKey(columns=tuple(activity))
+    with Store.open(store, read_only=True) as st:
+        events = st.events(_choose_log(st, log))
+        if view == "handover":
+            return mining.handover(events, by=by)
+        traces = mining.prepare(events, key)
+        if view == "dfg":
+            return mining.process_map(traces)
+        if view == "variants":
+            return mining.variant_table(traces, top=top)
+        if view == "durations":
+            return mining.case_durations(traces)
+        if view == "start":
+            return mining.start_activities(traces)
+        return mining.end_activities(traces)
 
 
 def suggest_mapping(path: Path | str, options: LoadOptions | None = None) -> str:

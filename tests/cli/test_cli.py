@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -149,3 +150,20 @@ def test_scorecard_and_suggest_mapping(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert 'case_id = "Ticket ID"' in result.stdout
     assert 'timestamp = "Updated"' in result.stdout
+
+
+def test_mine_dfg_and_variants_csv(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    runner.invoke(app, ["ingest", str(_tiny_servicenow(tmp_path / "sn.csv")), "--store", store])
+    result = runner.invoke(app, ["mine", "dfg", "--store", store, "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    edges = pd.read_csv(io.StringIO(result.stdout))
+    # INC1: New -> Active (30 min) -> Resolved (24.5 h); INC2 has only New (its Active row was
+    # quarantined), so no edge
+    got = {(r.source, r.target): (r.frequency, r["mean"]) for _, r in edges.iterrows()}
+    assert got == {("New", "Active"): (1, 1800.0), ("Active", "Resolved"): (1, 88200.0)}
+    result = runner.invoke(app, ["mine", "variants", "--store", store, "-f", "csv"])
+    variants = pd.read_csv(io.StringIO(result.stdout))
+    assert sorted(variants["cases"].tolist()) == [1, 1]
+    result = runner.invoke(app, ["mine", "nonsense", "--store", store])
+    assert result.exit_code == 1
