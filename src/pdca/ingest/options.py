@@ -33,6 +33,7 @@ def default_log_name(path: Path) -> str:
         ".tsv",
         ".txt",
         ".xlsx",
+        ".xlsm",
         ".xes",
         ".jsonocel",
         ".json",
