@@ -178,9 +178,18 @@ def _backlog(inputs: Inputs, _: Any) -> Any:
     return j.mutate(**{VALUE: age_days, AGE_BUCKET: bucket})
 
 
+def _clocks(inputs: Inputs) -> Any:
+    """The SLA clock table of these inputs, computed once and kept in the engine."""
+    memo = inputs.extra.setdefault("_memo", {})
+    if "clocks" not in memo:
+        clocks = sla_clocks(inputs.events, inputs.tickets, inputs.extra.get("objectives"))
+        memo["clocks"] = clocks.cache()
+    return memo["clocks"]
+
+
 def _sla_clock(which: str) -> Any:
     def units(inputs: Inputs, _: Any) -> Any:
-        clocks = sla_clocks(inputs.events, inputs.tickets, inputs.extra.get("objectives"))
+        clocks = _clocks(inputs)
         c = clocks.filter(
             (clocks[ClockCol.CLOCK] == which)
             & ~clocks[ClockCol.RUNNING]
