@@ -35,6 +35,18 @@ StoreOpt = Annotated[
     typer.Option("--store", envvar="PDCA_STORE", help="Store directory (default ./.pdca)."),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+DayfirstOpt = Annotated[
+    bool | None,
+    typer.Option("--dayfirst/--monthfirst", help="How to read dates like 03/04/2021."),
+]
+EncodingOpt = Annotated[str | None, typer.Option(help="Text encoding (default: detect).")]
+DelimiterOpt = Annotated[
+    str | None, typer.Option(help="Field delimiter (default: detect); 'tab' for tabs.")
+]
+
+
+def _delimiter(value: str | None) -> str | None:
+    return "\t" if value in {"\\t", "tab"} else value
 
 
 class ExportTarget(StrEnum):
@@ -85,14 +97,9 @@ def ingest(
         Path | None, typer.Option("--map", help="Column mapping file (TOML) for CSV/Excel.")
     ] = None,
     log: Annotated[str | None, typer.Option(help="Name of the log in the store.")] = None,
-    dayfirst: Annotated[
-        bool | None,
-        typer.Option("--dayfirst/--monthfirst", help="How to read dates like 03/04/2021."),
-    ] = None,
-    encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detect).")] = None,
-    delimiter: Annotated[
-        str | None, typer.Option(help="Field delimiter (default: detect).")
-    ] = None,
+    dayfirst: DayfirstOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
     timezone: Annotated[
         str | None, typer.Option(help="Time zone of timestamps without offset (default UTC).")
     ] = None,
@@ -105,7 +112,7 @@ def ingest(
         mapping=mapping,
         dayfirst=dayfirst,
         encoding=encoding,
-        delimiter="\t" if delimiter in {"\\t", "tab"} else delimiter,
+        delimiter=_delimiter(delimiter),
         timezone=timezone,
     )
     with _user_errors():
@@ -304,17 +311,12 @@ def mine(
 @app.command("suggest-mapping")
 def suggest_mapping(
     path: Annotated[Path, typer.Argument(help="CSV or Excel export.")],
-    dayfirst: Annotated[
-        bool | None,
-        typer.Option("--dayfirst/--monthfirst", help="How to read dates like 03/04/2021."),
-    ] = None,
-    encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detect).")] = None,
-    delimiter: Annotated[
-        str | None, typer.Option(help="Field delimiter (default: detect).")
-    ] = None,
+    dayfirst: DayfirstOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
 ) -> None:
     """Print a draft mapping file for an export: `pdca suggest-mapping FILE > map.toml`."""
-    options = LoadOptions(dayfirst=dayfirst, encoding=encoding, delimiter=delimiter)
+    options = LoadOptions(dayfirst=dayfirst, encoding=encoding, delimiter=_delimiter(delimiter))
     with _user_errors():
         sys.stdout.write(api.suggest_mapping(path, options))
 
