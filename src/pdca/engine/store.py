@@ -205,7 +205,7 @@ class Store:
         return result
 
     def _append_in_transaction(
-        self, batch: ImportBatch, cols: list[str], attr_names: dict[str, str]
+        self, batch: ImportBatch, cols: list[str], attr_names: dict[str, str] | None
     ) -> AppendResult:
         con = self._con
         row = con.execute("SELECT nextval('import_ids')").fetchone()
@@ -213,10 +213,14 @@ class Store:
         import_id = int(row[0])
         hashed = [c for c in cols if c not in (Col.ROW, Col.ATTRIBUTES)]
         parts = [f'coalesce(CAST("{c}" AS VARCHAR), chr(0))' for c in hashed]
-        if attr_names:
-            parts += [f"coalesce({n}, chr(0))" for n in attr_names]
-        else:
-            parts.append(f'coalesce("{Col.ATTRIBUTES}", chr(0))')
+        # the source attributes in one normal form (minified JSON) whichever way the connector
+        # handed them over, so that the same event imported from a CSV and from a pdca XES/OCEL
+        # export has the same key
+        attrs = _attributes_sql(attr_names)
+        parts.append(
+            f"coalesce(CASE WHEN json_valid({attrs}) THEN CAST(json({attrs}) AS VARCHAR)"
+            f" ELSE {attrs} END, '{{}}')"
+        )
         # narrow table: position, key, and whether it is the first occurrence of a new key
         con.execute(
             f"""
@@ -224,7 +228,7 @@ class Store:
             SELECT "row", k FROM (
                 SELECT "row", k, row_number() OVER (PARTITION BY k ORDER BY "row") AS n
                 FROM (SELECT "row", md5(concat_ws(chr(31), {", ".join(parts)})) AS k
-                      FROM _pdca_batch)
+                      FROM _pdca_batch b)
             ) WHERE n = 1
             """
         )
@@ -356,7 +360,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _stage(batch: ImportBatch) -> tuple[pa.Table, dict[str, str]]:
+def _stage(batch: ImportBatch) -> tuple[pa.Table, dict[str, str] | None]:
     """The batch as one Arrow table; source attributes become columns ``__a0``, ``__a1``, …
 
     Returns the table and the mapping from those column names to the attribute names.
@@ -369,21 +373,24 @@ def _stage(batch: ImportBatch) -> tuple[pa.Table, dict[str, str]]:
     if not events[Col.ROW].is_unique:
         raise StoreError("internal: batch rows must have unique positions")
     staged = pa.Table.from_pandas(events[cols], preserve_index=False)
+    if batch.attributes is None:
+        return staged, None
+    attrs = batch.attributes
+    if len(attrs) != len(events):
+        raise StoreError("internal: attributes are not aligned with events")
     names: dict[str, str] = {}
-    if batch.attributes is not None:
-        attrs = batch.attributes
-        if len(attrs) != len(events):
-            raise StoreError("internal: attributes are not aligned with events")
-        for i, column in enumerate(attrs.columns):
-            name = f"__a{i}"
-            names[name] = str(column)
-            staged = staged.append_column(name, pa.array(attrs[column], type=pa.string()))
+    for i, column in enumerate(attrs.columns):
+        name = f"__a{i}"
+        names[name] = str(column)
+        staged = staged.append_column(name, pa.array(attrs[column], type=pa.string()))
     return staged, names
 
 
-def _attributes_sql(names: dict[str, str]) -> str:
+def _attributes_sql(names: dict[str, str] | None) -> str:
     """SQL for the attributes JSON: from the ``__a*`` columns, or the batch's own JSON text."""
+    if names is None:
+        return f"coalesce(b.\"{Col.ATTRIBUTES}\", '{{}}')"
     if not names:
-        return f'b."{Col.ATTRIBUTES}"'
+        return "'{}'"
     pairs = ", ".join(f"'{_sql_str(attr)}', b.{name}" for name, attr in names.items())
     return f"json_object({pairs})::VARCHAR"
