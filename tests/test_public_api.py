@@ -25,3 +25,17 @@ def test_public_names() -> None:
     )
     for name in pdca.__all__:
         assert hasattr(pdca, name), name
+
+
+def test_version_matches_the_project_metadata() -> None:
+    import tomllib  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8"))
+    assert pdca.__version__ == project["project"]["version"]
+
+
+def test_ingest_is_the_import_function_even_after_connectors_load() -> None:
+    import pdca.ingest.servicenow  # noqa: PLC0415
+
+    assert callable(pdca.ingest)

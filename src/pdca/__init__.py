@@ -1,6 +1,10 @@
-"""pdca: continuous quality improvement for IT service management."""
+"""pdca: continuous quality improvement for IT service management.
 
-from pdca.api import (
+``pdca.ingest`` is the import function (the connectors live in the subpackage of the same name,
+imported here first so that the function is the name that stays bound).
+"""
+
+from pdca.api.data import (
     ImportReport,
     events,
     export_csv,
@@ -11,11 +15,10 @@ from pdca.api import (
     status,
     tickets,
 )
-from pdca.engine import Store
+from pdca.engine.store import Store
 from pdca.errors import PdcaError
-from pdca.ingest import LoadOptions
-
-__version__ = "0.1.0"
+from pdca.ingest.options import LoadOptions
+from pdca.version import __version__
 
 __all__ = [
     "ImportReport",

@@ -22,6 +22,7 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
+from pdca.engine.cache import ResultCache
 from pdca.engine.ddl import MIGRATIONS
 from pdca.errors import StoreError, StoreLockedError
 from pdca.model.batch import AppendResult, ImportBatch
@@ -158,6 +159,14 @@ class Store:
             raise
         self._con.execute("COMMIT")
 
+    def data_version(self) -> str:
+        """Changes whenever an import stores rows: the import count and the table sizes."""
+        row = self._con.execute(
+            "SELECT (SELECT count(*) FROM imports), (SELECT coalesce(max(import_id), 0)"
+            " FROM imports), (SELECT count(*) FROM events), (SELECT count(*) FROM quarantine)"
+        ).fetchone()
+        return ":".join(str(v) for v in (row or ()))
+
     # -- analytics access ----------------------------------------------------------------------
     @property
     def backend(self) -> Any:
@@ -202,6 +211,7 @@ class Store:
             con.unregister("_pdca_batch")
             con.unregister("_pdca_quarantine")
             con.execute("DROP TABLE IF EXISTS _pdca_keys")
+        ResultCache(self.root).clear()  # answers about the old data are of no more use
         return result
 
     def _append_in_transaction(

@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pdca.errors import InputError
-from pdca.ingest import bpic2013, generic, ocel, servicenow, xes
 from pdca.ingest.options import LoadOptions
 from pdca.ingest.sniff import header_columns
-from pdca.model.batch import ImportBatch
 
-Loader = Callable[[Path, LoadOptions], ImportBatch]
+if TYPE_CHECKING:
+    from pdca.model.batch import ImportBatch
+
+Loader = Callable[[Path, LoadOptions], "ImportBatch"]
+
+
+def _builtin(module: str) -> Loader:
+    """The ``load`` function of a built-in connector, imported when first called."""
+
+    def load(path: Path, options: LoadOptions) -> ImportBatch:
+        loader: Loader = import_module(f"pdca.ingest.{module}").load
+        return loader(path, options)
+
+    return load
+
 
 _LOADERS: dict[str, Loader] = {
-    "servicenow": servicenow.load,
-    "bpic2013": bpic2013.load,
-    "csv": generic.load,
-    "xes": xes.load,
-    "ocel": ocel.load,
+    "servicenow": _builtin("servicenow"),
+    "bpic2013": _builtin("bpic2013"),
+    "csv": _builtin("generic"),
+    "xes": _builtin("xes"),
+    "ocel": _builtin("ocel"),
 }
+
+
+def _connector(module: str) -> Any:
+    return import_module(f"pdca.ingest.{module}")
 
 
 def register(name: str, loader: Loader) -> None:
@@ -42,6 +60,7 @@ def detect_source(path: Path) -> str:
     if name.endswith((".xlsx", ".xlsm")):
         return "csv"
     columns = header_columns(path)
+    servicenow, bpic2013 = _connector("servicenow"), _connector("bpic2013")
     if columns >= servicenow.SIGNATURE:
         return "servicenow"
     if columns >= bpic2013.INCIDENT_SIGNATURE or columns >= bpic2013.PROBLEM_SIGNATURE:

@@ -6,6 +6,7 @@ with its own state table; it shares no code with the engine.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -113,6 +114,44 @@ def test_mttr_calendar_mean_and_median(sn_inputs: Inputs, sn_tickets: pd.DataFra
     assert _one(sn_inputs, "mttr")["value"].iloc[0] == pytest.approx(hours.mean(), rel=1e-9)
     median = _one(sn_inputs, "mttr", options={"statistic": "median"})
     assert median["value"].iloc[0] == pytest.approx(hours.median(), rel=1e-9)
+
+
+def _working_seconds(start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Monday to Friday 08:00-18:00 (UTC) between two instants, one day at a time."""
+    a, b = start.to_pydatetime(), end.to_pydatetime()
+    total = 0.0
+    day = datetime(a.year, a.month, a.day)
+    while day <= b:
+        if day.weekday() < 5:
+            lo = max(a, day + timedelta(hours=8))
+            hi = min(b, day + timedelta(hours=18))
+            total += max(0.0, (hi - lo).total_seconds())
+        day += timedelta(days=1)
+    return total
+
+
+def test_mttr_and_mtta_in_business_hours(sn_inputs: Inputs, sn_tickets: pd.DataFrame) -> None:
+    done = sn_tickets.dropna(subset=["final_res"])
+    hours = [
+        _working_seconds(a, b) / 3600
+        for a, b in zip(done["opened"], done["final_res"], strict=True)
+    ]
+    got = _one(sn_inputs, "mttr", options={"time": "business"})
+    assert got["value"].iloc[0] == pytest.approx(float(np.mean(hours)), rel=1e-9)
+    assert int(got["n"].iloc[0]) == len(done)
+    by_calendar = _one(sn_inputs, "mttr", options={"time": "business", "calendar": "24x7"})
+    plain = (done["final_res"] - done["opened"]).dt.total_seconds() / 3600
+    assert by_calendar["value"].iloc[0] == pytest.approx(plain.mean(), rel=1e-9)
+    monthly = _one(sn_inputs, "mtta", options={"time": "business"}, period="month")
+    calendar = _one(sn_inputs, "mtta", period="month")
+    # working hours can only be fewer than all hours
+    assert (monthly["value"].to_numpy() <= calendar["value"].to_numpy() + 1e-9).all()
+    assert (monthly["value"].to_numpy() < calendar["value"].to_numpy()).any()
+
+
+def test_business_time_names_an_unknown_calendar(sn_inputs: Inputs) -> None:
+    with pytest.raises(pdca.PdcaError, match="no calendar 'night-shift'"):
+        _one(sn_inputs, "mttr", options={"time": "business", "calendar": "night-shift"})
 
 
 def test_sla_compliance_from_made_sla(sn_inputs: Inputs, sn_tickets: pd.DataFrame) -> None:

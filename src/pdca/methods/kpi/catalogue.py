@@ -5,13 +5,15 @@ The ``definition`` texts are reproduced word for word in ``docs/kpis.md`` (a tes
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 
 import ibis
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from pdca.errors import ConfigError
-from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, sla_clocks
+from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, elapsed_seconds, sla_clocks
 from pdca.methods.kpi.definition import (
     AT,
     DEN,
@@ -30,6 +32,7 @@ from pdca.methods.kpi.units import (
     seconds_between,
     state_segments,
 )
+from pdca.model.objectives import Objectives
 from pdca.model.schema import TICKET_DIMENSIONS, Col
 from pdca.model.vocab import State
 
@@ -47,6 +50,11 @@ class DurationOptions(_Options):
     """Options of the time-to-X KPIs."""
 
     statistic: Literal["mean", "median"] = "mean"
+    time: Literal["calendar", "business"] = "calendar"
+    """``calendar``: all elapsed time; ``business``: only the working time of ``calendar``."""
+    calendar: str = "business"
+    """The calendar of business time: a name from the objectives file, or the built-in
+    ``business`` (Monday to Friday 08:00-18:00 UTC) or ``24x7``."""
 
 
 class ResolutionOptions(DurationOptions):
@@ -83,23 +91,39 @@ def _volume(inputs: Inputs, _: Any) -> Any:
     return t.mutate(**{AT: t[Col.OPENED_AT]})
 
 
-def _mttr(inputs: Inputs, options: Any) -> Any:
+def _time_to(inputs: Inputs, stop: str, options: Any) -> Any:
+    """Tickets that reached ``stop``, placed at it, valued in seconds since their opening."""
     t = _tickets(inputs)
-    done = t[Col.RESOLVED_AT] if options.resolution == "final" else t[Col.FIRST_RESOLVED_AT]
-    t = t.filter(done.notnull())
-    done = t[Col.RESOLVED_AT] if options.resolution == "final" else t[Col.FIRST_RESOLVED_AT]
-    return t.mutate(**{AT: done, VALUE: seconds_between(t[Col.OPENED_AT], done)})
-
-
-def _mtta(inputs: Inputs, _: Any) -> Any:
-    t = _tickets(inputs)
-    t = t.filter(t[Col.FIRST_RESPONSE_AT].notnull())
-    return t.mutate(
-        **{
-            AT: t[Col.FIRST_RESPONSE_AT],
-            VALUE: seconds_between(t[Col.OPENED_AT], t[Col.FIRST_RESPONSE_AT]),
-        }
+    t = t.filter(t[stop].notnull())
+    if options.time == "calendar":
+        return t.mutate(**{AT: t[stop], VALUE: seconds_between(t[Col.OPENED_AT], t[stop])})
+    objectives = inputs.extra.get("objectives") or Objectives()
+    calendar = objectives.calendars.get(options.calendar)
+    if calendar is None:
+        raise ConfigError(
+            f"there is no calendar {options.calendar!r}",
+            f"use one of: {', '.join(sorted(objectives.calendars))} (or define it in the"
+            " objectives file)",
+        )
+    span = t.aggregate(lo=t[Col.OPENED_AT].min(), hi=t[stop].max()).execute()
+    lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
+    if pd.isna(lo):
+        return t.mutate(**{AT: t[stop], VALUE: ibis.null("float64")})
+    window = (
+        pd.Timestamp(lo).to_pydatetime() - timedelta(days=1),
+        pd.Timestamp(hi).to_pydatetime() + timedelta(days=1),
     )
+    timed = elapsed_seconds(t, calendar, start=Col.OPENED_AT, end=stop, window=window)
+    return timed.mutate(**{AT: timed[stop], VALUE: timed[ClockCol.BUSINESS_S]})
+
+
+def _mttr(inputs: Inputs, options: Any) -> Any:
+    stop = Col.RESOLVED_AT if options.resolution == "final" else Col.FIRST_RESOLVED_AT
+    return _time_to(inputs, stop, options)
+
+
+def _mtta(inputs: Inputs, options: Any) -> Any:
+    return _time_to(inputs, Col.FIRST_RESPONSE_AT, options)
 
 
 def _reopen_rate(inputs: Inputs, _: Any) -> Any:
@@ -245,9 +269,10 @@ CATALOGUE: dict[str, Kpi] = {
             name="Mean time to resolve",
             definition=(
                 "Time from a ticket's opening to its resolution, averaged (mean, or median with "
-                "statistic=median) over the tickets resolved in the period, in calendar hours. "
-                "By default the final resolution counts, so time after a reopen is included; "
-                "resolution=first uses the first resolution instead."
+                "statistic=median) over the tickets resolved in the period, in hours: all "
+                "elapsed hours by default, or with time=business only the working hours of the "
+                "chosen calendar. By default the final resolution counts, so time after a reopen "
+                "is included; resolution=first uses the first resolution instead."
             ),
             formula="Σ(resolved_at - opened_at) ÷ resolved tickets",
             unit="hours",
@@ -264,7 +289,8 @@ CATALOGUE: dict[str, Kpi] = {
             definition=(
                 "Time from a ticket's opening to its first response (its first event in a worked "
                 "state), averaged (mean, or median with statistic=median) over the tickets first "
-                "responded to in the period, in calendar hours."
+                "responded to in the period, in hours: all elapsed hours by default, or with "
+                "time=business only the working hours of the chosen calendar."
             ),
             formula="Σ(first_response_at - opened_at) ÷ responded tickets",
             unit="hours",

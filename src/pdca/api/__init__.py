@@ -1,0 +1,86 @@
+"""The Python API behind every interface: what the CLI (and later the web app) calls.
+
+It is split by the step of the cycle — :mod:`.data` (import, look, export), :mod:`.measure`
+(KPIs, scorecard), :mod:`.analyse` (process mining) — and every public name is also available
+here. Names load on first use, so a command pays only for the modules it needs.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_MODULES: dict[str, tuple[str, ...]] = {
+    "pdca.api.data": (
+        "ImportReport",
+        "Progress",
+        "events",
+        "export",
+        "export_csv",
+        "export_parquet",
+        "imports",
+        "ingest",
+        "quarantine",
+        "register_exporter",
+        "status",
+        "suggest_mapping",
+        "tickets",
+    ),
+    "pdca.api.measure": ("kpi", "kpi_catalogue", "scorecard"),
+    "pdca.api.analyse": ("MINING_VIEWS", "mine"),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+
+if TYPE_CHECKING:
+    from pdca.api.analyse import MINING_VIEWS, mine
+    from pdca.api.data import (
+        ImportReport,
+        Progress,
+        events,
+        export,
+        export_csv,
+        export_parquet,
+        imports,
+        ingest,
+        quarantine,
+        register_exporter,
+        status,
+        suggest_mapping,
+        tickets,
+    )
+    from pdca.api.measure import kpi, kpi_catalogue, scorecard
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pdca.api' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
+
+__all__ = [
+    "MINING_VIEWS",
+    "ImportReport",
+    "Progress",
+    "events",
+    "export",
+    "export_csv",
+    "export_parquet",
+    "imports",
+    "ingest",
+    "kpi",
+    "kpi_catalogue",
+    "mine",
+    "quarantine",
+    "register_exporter",
+    "scorecard",
+    "status",
+    "suggest_mapping",
+    "tickets",
+]

@@ -1,0 +1,177 @@
+"""The data API: import files into the store, look at what it holds, export it.
+
+Connectors load on first use, so commands that only read the store start quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pdca.engine.store import Store
+from pdca.errors import InputError
+from pdca.ingest.options import LoadOptions
+
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The data-quality report of one import. ``rows_read = stored + quarantined + duplicates``."""
+
+    import_id: int
+    log: str
+    source: str
+    path: str
+    rows_read: int
+    stored: int
+    quarantined: int
+    duplicates_in_file: int
+    duplicates_in_store: int
+    events_in_log: int
+    tickets_in_log: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> int:
+        """Rows skipped as exact duplicates (within the file or already in the store)."""
+        return self.duplicates_in_file + self.duplicates_in_store
+
+    @property
+    def reconciles(self) -> bool:
+        """Whether every row read is accounted for."""
+        return self.rows_read == self.stored + self.quarantined + self.duplicates
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        out = asdict(self)
+        out["duplicates"] = self.duplicates
+        out["reconciles"] = self.reconciles
+        return out
+
+
+def ingest(
+    path: Path | str,
+    *,
+    source: str = "auto",
+    store: Path | str | None = None,
+    options: LoadOptions | None = None,
+    progress: Progress = _noop,
+) -> ImportReport:
+    """Import one file into the store and return its data-quality report."""
+    path = Path(path)
+    options = options or LoadOptions()
+    progress("reading")
+    from pdca.ingest.sources import load as load_source  # noqa: PLC0415 (loaded on use)
+
+    batch = load_source(path, source, options)
+    progress("storing")
+    with Store.open(store) as st:
+        result = st.append(batch)
+    report = ImportReport(
+        import_id=result.import_id,
+        log=batch.log,
+        source=batch.source,
+        path=batch.path,
+        rows_read=batch.rows_read,
+        stored=result.stored,
+        quarantined=result.quarantined,
+        duplicates_in_file=result.duplicates_in_file,
+        duplicates_in_store=result.duplicates_in_store,
+        events_in_log=result.events_in_log,
+        tickets_in_log=result.tickets_in_log,
+        details=batch.details,
+    )
+    if not report.reconciles:  # pragma: no cover - an internal invariant
+        raise InputError(f"internal: import counts do not reconcile: {report.to_dict()}")
+    return report
+
+
+def status(store: Path | str | None = None) -> pd.DataFrame:
+    """What the store holds: one row per log."""
+    with Store.open(store, read_only=True) as st:
+        return st.logs()
+
+
+def imports(store: Path | str | None = None) -> pd.DataFrame:
+    """The import history."""
+    with Store.open(store, read_only=True) as st:
+        return st.imports()
+
+
+def quarantine(store: Path | str | None = None, import_id: int | None = None) -> pd.DataFrame:
+    """Quarantined rows with their reasons."""
+    with Store.open(store, read_only=True) as st:
+        return st.quarantined(import_id)
+
+
+def events(store: Path | str | None = None, log: str | None = None) -> pd.DataFrame:
+    """Canonical events in their stable order."""
+    with Store.open(store, read_only=True) as st:
+        return st.events_df(log)
+
+
+def tickets(store: Path | str | None = None, log: str | None = None) -> pd.DataFrame:
+    """Tickets with their derived facts."""
+    with Store.open(store, read_only=True) as st:
+        frame: pd.DataFrame = st.tickets(log).to_pandas()
+        return frame
+
+
+def suggest_mapping(path: Path | str, options: LoadOptions | None = None) -> str:
+    """A draft mapping (commented TOML) for a CSV/Excel export, to edit and pass with --map."""
+    from pdca.ingest.suggest import suggest_mapping_text  # noqa: PLC0415 (loaded on use)
+
+    return suggest_mapping_text(Path(path), options or LoadOptions())
+
+
+def export_parquet(directory: Path | str, store: Path | str | None = None) -> list[Path]:
+    """Export the canonical tables to Parquet files in ``directory``."""
+    with Store.open(store, read_only=True) as st:
+        return st.export_parquet(Path(directory))
+
+
+def export_csv(target: Path | str, store: Path | str | None = None, log: str | None = None) -> Path:
+    """Export canonical events to one CSV file."""
+    target = Path(target)
+    frame = events(store, log)
+    frame.to_csv(target, index=False)
+    return target
+
+
+def _interchange(name: str) -> Any:
+    return import_module(f"pdca.ingest.{name}")
+
+
+_EXPORTERS: dict[str, Callable[[Path, Path | str | None, str | None], list[Path]]] = {
+    "parquet": lambda out, store, _log: export_parquet(out, store),
+    "csv": lambda out, store, log: [export_csv(out, store, log)],
+    "xes": lambda out, store, log: [_interchange("xes").write(events(store, log), out)],
+    "ocel": lambda out, store, log: [_interchange("ocel").write(events(store, log), out)],
+}
+
+
+def register_exporter(
+    name: str, exporter: Callable[[Path, Path | str | None, str | None], list[Path]]
+) -> None:
+    """Make ``pdca export --to NAME`` available."""
+    _EXPORTERS[name] = exporter
+
+
+def export(
+    to: str, out: Path | str, *, store: Path | str | None = None, log: str | None = None
+) -> list[Path]:
+    """Export the store's data in the named format; returns the files written."""
+    exporter = _EXPORTERS.get(to)
+    if exporter is None:
+        raise InputError(f"cannot export to {to!r}", f"use one of: {', '.join(sorted(_EXPORTERS))}")
+    return exporter(Path(out), store, log)

@@ -1,0 +1,73 @@
+"""What every `pdca` command shares: the Typer app, common options, error and progress handling."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from pdca.errors import PdcaError
+from pdca.interfaces.cli.output import Format
+
+app = typer.Typer(
+    name="pdca",
+    help="Continuous quality improvement for IT service management.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+T = TypeVar("T")
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", envvar="PDCA_STORE", help="Store directory (default ./.pdca)."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+DayfirstOpt = Annotated[
+    bool | None,
+    typer.Option("--dayfirst/--monthfirst", help="How to read dates like 03/04/2021."),
+]
+EncodingOpt = Annotated[str | None, typer.Option(help="Text encoding (default: detect).")]
+DelimiterOpt = Annotated[
+    str | None, typer.Option(help="Field delimiter (default: detect); 'tab' for tabs.")
+]
+
+
+def delimiter_of(value: str | None) -> str | None:
+    return "\t" if value in {"\\t", "tab"} else value
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    try:
+        yield
+    except PdcaError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; the store is unchanged")
+        raise typer.Exit(130) from None
+
+
+def with_progress(label: str, work: Callable[[Callable[[str], None]], T]) -> T:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task(label)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"{label}: {name}")
+
+        return work(step)

@@ -1,0 +1,128 @@
+"""`pdca` commands that import, inspect and export the store's data."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pdca import api
+from pdca.ingest.options import LoadOptions
+from pdca.ingest.sources import source_names
+from pdca.interfaces.cli.common import (
+    DayfirstOpt,
+    DelimiterOpt,
+    EncodingOpt,
+    FormatOpt,
+    StoreOpt,
+    app,
+    delimiter_of,
+    user_errors,
+    with_progress,
+)
+from pdca.interfaces.cli.output import Format, emit_frame, emit_record
+
+
+class ExportTarget(StrEnum):
+    """What `pdca export` can write."""
+
+    PARQUET = "parquet"
+    CSV = "csv"
+    XES = "xes"
+    OCEL = "ocel"
+
+
+@app.command(rich_help_panel="Data")
+def ingest(
+    path: Annotated[Path, typer.Argument(help="File to import (CSV, Excel, XES, OCEL, …).")],
+    source: Annotated[
+        str, typer.Option(help=f"Connector: auto, {', '.join(source_names())}, csv, xes, ocel.")
+    ] = "auto",
+    mapping: Annotated[
+        Path | None, typer.Option("--map", help="Column mapping file (TOML) for CSV/Excel.")
+    ] = None,
+    log: Annotated[str | None, typer.Option(help="Name of the log in the store.")] = None,
+    dayfirst: DayfirstOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Time zone of timestamps without offset (default UTC).")
+    ] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """Import a helpdesk export or event log; print its data-quality report."""
+    options = LoadOptions(
+        log=log,
+        mapping=mapping,
+        dayfirst=dayfirst,
+        encoding=encoding,
+        delimiter=delimiter_of(delimiter),
+        timezone=timezone,
+    )
+    with user_errors():
+        report = with_progress(
+            f"importing {path.name}",
+            lambda step: api.ingest(
+                path, source=source, store=store, options=options, progress=step
+            ),
+        )
+    emit_record(report.to_dict(), fmt, title=f"import {report.import_id}: {report.log}")
+
+
+@app.command(rich_help_panel="Data")
+def status(store: StoreOpt = None, fmt: FormatOpt = Format.TABLE) -> None:
+    """Show what the store holds: logs, events, tickets, time span."""
+    with user_errors():
+        emit_frame(api.status(store), fmt, title="pdca store")
+
+
+@app.command(rich_help_panel="Data")
+def imports(store: StoreOpt = None, fmt: FormatOpt = Format.TABLE) -> None:
+    """List past imports with their counts."""
+    with user_errors():
+        emit_frame(api.imports(store), fmt, title="imports")
+
+
+@app.command(rich_help_panel="Data")
+def quarantine(
+    import_id: Annotated[int | None, typer.Option("--import", help="Only this import.")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """List quarantined rows and the reason for each."""
+    with user_errors():
+        emit_frame(api.quarantine(store, import_id), fmt, title="quarantine")
+
+
+@app.command(rich_help_panel="Data")
+def export(
+    to: Annotated[ExportTarget, typer.Option("--to", help="Target format.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file or directory.")],
+    log: Annotated[str | None, typer.Option(help="Only this log.")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """Export the canonical data to Parquet, CSV, XES or OCEL 2.0."""
+    with user_errors():
+        written = with_progress(
+            f"exporting to {to.value}",
+            lambda _step: api.export(to.value, out, store=store, log=log),
+        )
+    emit_record({"written": [str(p) for p in written]}, fmt)
+
+
+@app.command("suggest-mapping", rich_help_panel="Data")
+def suggest_mapping(
+    path: Annotated[Path, typer.Argument(help="CSV or Excel export.")],
+    dayfirst: DayfirstOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+) -> None:
+    """Print a draft mapping file for an export: `pdca suggest-mapping FILE > map.toml`."""
+    options = LoadOptions(dayfirst=dayfirst, encoding=encoding, delimiter=delimiter_of(delimiter))
+    with user_errors():
+        sys.stdout.write(api.suggest_mapping(path, options))
