@@ -1,0 +1,116 @@
+"""Bottlenecks: the steps (or edges) where tickets spend the most time waiting.
+
+Each step of a ticket (named by the activity key: ``activity`` by default, or ``state``,
+``assignment_group``, …) is charged with the time until the ticket's next step.
+
+waiting time of a step
+    Seconds from the step's event to the ticket's next step, in calendar time. A ticket's last
+    step has none; events without a label under the activity key are not steps, so their time
+    goes to the step before them.
+total and share
+    The sum of the waiting times charged to a step, and that sum divided by the sum over all
+    steps (which is the sum of all case durations, from each ticket's first step to its last).
+mean and median
+    Mean and median waiting time of the step's events that have a next step (``frequency`` of
+    them, in ``cases`` tickets); the median of an even number of waits is the mean of the two
+    middle ones.
+
+With ``edges``, the waiting times are charged to the edge A → B of the step and the step after
+it instead, with the same columns. Steps (edges) are listed with the largest total first, then
+in ascending order of their labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from pdca.errors import ConfigError
+from pdca.methods.mining.activity import ActivityKey
+from pdca.methods.mining.traces import (
+    CASE_NO,
+    CODE,
+    NEXT_CODE,
+    NEXT_TIMESTAMP,
+    EventFilter,
+    Traces,
+    seconds,
+    traces,
+)
+from pdca.model.schema import Col
+
+ACTIVITY = "activity"
+SOURCE = "source"
+TARGET = "target"
+TOTAL = "total"
+SHARE = "share"
+MEAN = "mean"
+MEDIAN = "median"
+FREQUENCY = "frequency"
+CASES = "cases"
+Activity = ActivityKey | str | Sequence[str]
+
+
+def _resolve(events: Any, activity: Activity | None, filters: Sequence[EventFilter]) -> Traces:
+    if isinstance(events, Traces):
+        if filters:
+            raise ConfigError(
+                "filters cannot be applied to prepared traces", "give them to prepare() instead"
+            )
+        if activity is not None and ActivityKey.of(activity) != events.key:
+            raise ConfigError(
+                "these traces were prepared with another activity key",
+                "prepare them again with this key, or leave out activity",
+            )
+        return events
+    return traces(events, Col.ACTIVITY if activity is None else activity, filters)
+
+
+def _ranked(t: Traces, *, edges: bool) -> Any:
+    s = t.steps
+    waits = s.filter(s[NEXT_TIMESTAMP].notnull())
+    wait = seconds(waits[Col.TIMESTAMP], waits[NEXT_TIMESTAMP])
+    keys = {SOURCE: waits[CODE], TARGET: waits[NEXT_CODE]} if edges else {ACTIVITY: waits[CODE]}
+    grouped = waits.group_by(**keys).aggregate(
+        **{
+            TOTAL: wait.sum(),
+            MEAN: wait.mean(),
+            MEDIAN: wait.median(),
+            FREQUENCY: waits.count(),
+            CASES: waits[CASE_NO].nunique(),
+        }
+    )
+    grand = grouped[TOTAL].sum().over(ibis.window()).nullif(0.0)
+    grouped = grouped.mutate(**{SHARE: grouped[TOTAL] / grand})
+    for name in keys:
+        grouped = t.decode(grouped, name, name)
+    return grouped.select(*keys, TOTAL, SHARE, MEAN, MEDIAN, FREQUENCY, CASES)
+
+
+def bottlenecks(
+    events: Any,
+    activity: Activity | None = None,
+    *,
+    edges: bool = False,
+    top: int | None = None,
+    filters: Sequence[EventFilter] = (),
+) -> pd.DataFrame:
+    """Steps ranked by the total waiting time they contribute (largest first).
+
+    The waiting time of a step is the time from its event to the ticket's next step, charged to
+    the step (with ``edges``, to the edge from the step to the next one).
+
+    Columns ``activity`` (or ``source`` and ``target``), ``total``, ``share``, ``mean``,
+    ``median`` (seconds), ``frequency`` and ``cases``. ``top`` keeps the first ``top`` rows.
+    ``events`` may be prepared traces (:func:`pdca.methods.mining.prepare`). See
+    :mod:`.bottlenecks` for every definition.
+    """
+    t = _resolve(events, activity, filters)
+    out: pd.DataFrame = _ranked(t, edges=edges).to_pandas()
+    names = [SOURCE, TARGET] if edges else [ACTIVITY]
+    out = out.sort_values([TOTAL, *names], ascending=[False, *([True] * len(names))])
+    out = out.reset_index(drop=True)
+    return out if top is None else out.head(top)
