@@ -67,7 +67,7 @@ def test_new_store_is_migrated_to_the_latest_schema(store_dir: Path) -> None:
     with Store.open(store_dir) as st:
         assert st.schema_version() == len(MIGRATIONS)
         tables = set(st.query("SELECT table_name FROM information_schema.tables")["table_name"])
-    assert {"events", "tickets", "imports", "quarantine", "pdca_schema"} <= tables
+    assert {"events", "tickets", "surveys", "imports", "quarantine", "pdca_schema"} <= tables
 
 
 def test_reading_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
@@ -178,7 +178,13 @@ def test_export_parquet_round_trips_the_tables(tmp_path: Path, store_dir: Path) 
     _ingest_small(tmp_path, store_dir)
     files = pdca.export_parquet(tmp_path / "out", store=store_dir)
     assert sorted(p.name for p in files) == sorted(
-        ["events.parquet", "tickets.parquet", "imports.parquet", "quarantine.parquet"]
+        [
+            "events.parquet",
+            "tickets.parquet",
+            "surveys.parquet",
+            "imports.parquet",
+            "quarantine.parquet",
+        ]
     )
     events = pq.read_table(tmp_path / "out" / "events.parquet").to_pandas()
     assert len(events) == 15

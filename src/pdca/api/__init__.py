@@ -25,30 +25,34 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "status",
         "suggest_mapping",
         "tickets",
+        "SurveyImportReport",
+        "ingest_surveys",
     ),
-    "pdca.api.measure": ("kpi", "kpi_catalogue", "scorecard"),
-    "pdca.api.analyse": ("MINING_VIEWS", "mine"),
+    "pdca.api.measure": ("kpi", "kpi_catalogue", "scorecard", "sla", "sla_agreement"),
+    "pdca.api.analyse": ("MINING_VIEWS", "mine", "mine_parts", "process_map"),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 if TYPE_CHECKING:
-    from pdca.api.analyse import MINING_VIEWS, mine
+    from pdca.api.analyse import MINING_VIEWS, mine, mine_parts, process_map
     from pdca.api.data import (
         ImportReport,
         Progress,
+        SurveyImportReport,
         events,
         export,
         export_csv,
         export_parquet,
         imports,
         ingest,
+        ingest_surveys,
         quarantine,
         register_exporter,
         status,
         suggest_mapping,
         tickets,
     )
-    from pdca.api.measure import kpi, kpi_catalogue, scorecard
+    from pdca.api.measure import kpi, kpi_catalogue, scorecard, sla, sla_agreement
 
 
 def __getattr__(name: str) -> Any:
@@ -68,18 +72,24 @@ __all__ = [
     "MINING_VIEWS",
     "ImportReport",
     "Progress",
+    "SurveyImportReport",
     "events",
     "export",
     "export_csv",
     "export_parquet",
     "imports",
     "ingest",
+    "ingest_surveys",
     "kpi",
     "kpi_catalogue",
     "mine",
+    "mine_parts",
+    "process_map",
     "quarantine",
     "register_exporter",
     "scorecard",
+    "sla",
+    "sla_agreement",
     "status",
     "suggest_mapping",
     "tickets",

@@ -9,13 +9,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pdca.engine.store import Store
-from pdca.errors import InputError
+from pdca.api.common import choose_log
+from pdca.engine.store import DB_FILE, Store, resolve_store_dir
+from pdca.errors import InputError, StoreError
 from pdca.ingest.options import LoadOptions
+
+if TYPE_CHECKING:
+    from pdca.ingest.surveys import SurveyColumns
 
 Progress = Callable[[str], None]
 
@@ -93,6 +97,105 @@ def ingest(
     )
     if not report.reconciles:  # pragma: no cover - an internal invariant
         raise InputError(f"internal: import counts do not reconcile: {report.to_dict()}")
+    return report
+
+
+@dataclass(frozen=True)
+class SurveyImportReport:
+    """The report of one survey import. ``rows_read = stored + quarantined + duplicates``.
+
+    ``unmatched`` counts the stored responses whose ticket is not (yet) in the log: they are
+    kept, and count towards CSAT and NPS as soon as they can be placed in a period.
+    """
+
+    import_id: int
+    log: str
+    path: str
+    instrument: str
+    scale: tuple[float, float]
+    rows_read: int
+    stored: int
+    quarantined: int
+    duplicates_in_file: int
+    duplicates_in_store: int
+    unmatched: int
+    responses_in_log: int
+    details: dict[str, Any] = field(default_factory=dict)
+    source: str = "surveys"
+
+    @property
+    def duplicates(self) -> int:
+        """Rows skipped as exact duplicates (within the file or already in the store)."""
+        return self.duplicates_in_file + self.duplicates_in_store
+
+    @property
+    def reconciles(self) -> bool:
+        """Whether every row read is accounted for."""
+        return self.rows_read == self.stored + self.quarantined + self.duplicates
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        out = asdict(self)
+        out["scale"] = list(self.scale)
+        out["duplicates"] = self.duplicates
+        out["reconciles"] = self.reconciles
+        return out
+
+
+def ingest_surveys(
+    path: Path | str,
+    *,
+    log: str | None = None,
+    store: Path | str | None = None,
+    instrument: str = "csat",
+    scale: str | tuple[float, float] | None = None,
+    columns: SurveyColumns | None = None,
+    options: LoadOptions | None = None,
+    progress: Progress = _noop,
+) -> SurveyImportReport:
+    """Import survey responses (CSAT or NPS) about the tickets of a log; see docs/surveys.md.
+
+    ``log`` is a log already in the store (default: the store's only log). ``scale`` is the
+    answer scale, e.g. ``"1-5"`` (CSAT default; 0-1 when every score is good/bad) or ``(0, 10)``
+    (NPS, the only scale it allows). ``columns`` names the file's columns where their names are
+    not the usual ones; ``options`` carries ``dayfirst``, ``encoding``, ``delimiter`` and
+    ``timezone``.
+    """
+    from pdca.ingest.surveys import load_surveys  # noqa: PLC0415 (loaded on use)
+
+    path = Path(path)
+    root = resolve_store_dir(store)
+    if not (root / DB_FILE).exists():
+        raise StoreError(
+            f"there is no pdca store in {root}",
+            "import the ticket log first with `pdca ingest FILE`, then its surveys",
+        )
+    with Store.open(root) as st:
+        name = choose_log(st, log)
+        progress("reading")
+        batch = load_surveys(
+            path, log=name, instrument=instrument, scale=scale, columns=columns, options=options
+        )
+        progress("storing")
+        result = st.append_surveys(batch)
+    details = batch.details
+    report = SurveyImportReport(
+        import_id=result.import_id,
+        log=name,
+        path=batch.path,
+        instrument=str(details["instrument"]),
+        scale=(float(details["scale"][0]), float(details["scale"][1])),
+        rows_read=batch.rows_read,
+        stored=result.stored,
+        quarantined=result.quarantined,
+        duplicates_in_file=result.duplicates_in_file,
+        duplicates_in_store=result.duplicates_in_store,
+        unmatched=result.unmatched,
+        responses_in_log=result.responses_in_log,
+        details=details,
+    )
+    if not report.reconciles:  # pragma: no cover - an internal invariant
+        raise InputError(f"internal: survey import counts do not reconcile: {report.to_dict()}")
     return report
 
 

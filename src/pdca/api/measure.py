@@ -12,13 +12,17 @@ import pandas as pd
 from pdca.api.common import choose_log
 from pdca.engine.cache import ResultCache, cache_key, code_fingerprint
 from pdca.engine.store import Store
+from pdca.errors import InputError
 from pdca.methods.kpi.bands import BANDS
 from pdca.methods.kpi.catalogue import CATALOGUE, get_kpi
+from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, sla_clocks
 from pdca.methods.kpi.definition import Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
+from pdca.methods.kpi.source_sla import source_agreement, source_verdicts
 from pdca.model.objectives import load_objectives
+from pdca.model.schema import Col
 
 _MEASURE_CODE = ("methods.kpi", "model", "engine")
 """Subpackages whose code decides a measured result (see :func:`code_fingerprint`)."""
@@ -62,7 +66,9 @@ def kpi(
     frames = []
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
-        inputs = Inputs(st.events(name), st.tickets(name), extra={"objectives": goals})
+        inputs = Inputs(
+            st.events(name), st.tickets(name), extra={"objectives": goals}, surveys=st.surveys(name)
+        )
         for kpi_id in ids:
             query = Query(
                 kpi_id,
@@ -110,7 +116,60 @@ def scorecard(
         cached = cache.get(key)
         if cached is not None:
             return cached
-        inputs = Inputs(st.events(name), st.tickets(name), extra={"objectives": goals})
+        inputs = Inputs(
+            st.events(name), st.tickets(name), extra={"objectives": goals}, surveys=st.surveys(name)
+        )
         frame = build_scorecard(inputs, targets, period=period)
         cache.put(key, frame)
         return frame
+
+
+def sla(
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    objectives: Path | str | None = None,
+    clock: str | None = None,
+    running: bool = False,
+    breached: bool = False,
+) -> pd.DataFrame:
+    """The SLA clocks of every ticket (one row per ticket and clock, see docs/sla.md), with the
+    verdict the source recorded (``source_met``, when it records one) beside pdca's.
+
+    ``clock`` keeps only ``response`` or ``resolution``; ``running`` only clocks still running
+    (with their time to breach); ``breached`` only breached clocks.
+    """
+    if clock not in (None, RESPONSE, RESOLUTION):
+        raise InputError(f"unknown clock {clock!r}", "use response or resolution")
+    goals = load_objectives(Path(objectives) if objectives else None)
+    with Store.open(store, read_only=True) as st:
+        name = choose_log(st, log)
+        events = st.events(name)
+        clocks = sla_clocks(events, st.tickets(name), goals)
+        verdicts = source_verdicts(events)
+        table = clocks.left_join(verdicts, [Col.LOG, Col.CASE_ID]).drop(
+            f"{Col.LOG}_right", f"{Col.CASE_ID}_right"
+        )
+        if clock is not None:
+            table = table.filter(table[ClockCol.CLOCK] == clock)
+        if running:
+            table = table.filter(table[ClockCol.RUNNING])
+        if breached:
+            table = table.filter(table[ClockCol.BREACHED])
+        frame: pd.DataFrame = table.order_by([Col.CASE_ID, ClockCol.CLOCK]).to_pandas()
+    return frame
+
+
+def sla_agreement(
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    objectives: Path | str | None = None,
+) -> dict[str, Any]:
+    """How often pdca's resolution verdict agrees with the source's (ServiceNow ``made_sla``)."""
+    goals = load_objectives(Path(objectives) if objectives else None)
+    with Store.open(store, read_only=True) as st:
+        name = choose_log(st, log)
+        events = st.events(name)
+        clocks = sla_clocks(events, st.tickets(name), goals)
+        return source_agreement(clocks, events).to_dict()

@@ -7,6 +7,7 @@ Add a new migration at the end of :data:`MIGRATIONS`; never edit an applied one.
 from __future__ import annotations
 
 from pdca.model.schema import EVENT_COLUMNS, TICKET_FACT_COLUMNS
+from pdca.model.surveys import SURVEY_COLUMNS
 
 _DUCK_TYPES = {
     "string": "VARCHAR",
@@ -53,5 +54,9 @@ MIGRATIONS: list[list[str]] = [
   raw VARCHAR
 )""",
         "CREATE SEQUENCE import_ids START 1",
+    ],
+    # 2: survey responses (Voice of the Customer: CSAT, NPS)
+    [
+        _table("surveys", SURVEY_COLUMNS),
     ],
 ]

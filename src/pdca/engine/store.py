@@ -22,17 +22,19 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
+from pdca.engine import surveys as survey_writer
 from pdca.engine.cache import ResultCache
 from pdca.engine.ddl import MIGRATIONS
 from pdca.errors import StoreError, StoreLockedError
 from pdca.model.batch import AppendResult, ImportBatch
 from pdca.model.facts import ticket_facts
 from pdca.model.schema import EVENT_COLUMNS, Col
+from pdca.model.surveys import SurveyAppendResult, SurveyBatch
 
 STORE_ENV = "PDCA_STORE"
 DEFAULT_STORE_DIR = ".pdca"
 DB_FILE = "pdca.duckdb"
-CANONICAL_TABLES = ("events", "tickets", "imports", "quarantine")
+CANONICAL_TABLES = ("events", "tickets", "surveys", "imports", "quarantine")
 
 
 def resolve_store_dir(store: Path | str | None = None) -> Path:
@@ -91,8 +93,17 @@ class Store:
                 "point --store at a pdca store directory",
             ) from None
         store_obj = cls(root, con, read_only=read_only)
+        if read_only and store_obj._needs_upgrade():
+            # a store written by an older pdca: upgrade it once (briefly opened for writing),
+            # then read it as asked
+            con.close()
+            cls.open(root).close()
+            return cls.open(root, read_only=True)
         store_obj._migrate()
         return store_obj
+
+    def _needs_upgrade(self) -> bool:
+        return self.schema_version() < len(MIGRATIONS)
 
     def close(self) -> None:
         """Close the database connection (dropping tables that analyses cached in it first)."""
@@ -183,6 +194,11 @@ class Store:
     def tickets(self, log: str | None = None) -> Any:
         """Ibis table of tickets with their derived facts (optionally of one log)."""
         t = self.backend.table("tickets")
+        return t if log is None else t.filter(t[Col.LOG] == log)
+
+    def surveys(self, log: str | None = None) -> Any:
+        """Ibis table of survey responses (optionally of one log); see :mod:`pdca.model.surveys`."""
+        t = self.backend.table("surveys")
         return t if log is None else t.filter(t[Col.LOG] == log)
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
@@ -294,6 +310,19 @@ class Store:
         )
         return result
 
+    def append_surveys(self, batch: SurveyBatch) -> SurveyAppendResult:
+        """Append survey responses in one transaction: responses, quarantine, import record.
+
+        Duplicates (the same content earlier in the file or already in the log) are skipped;
+        see :mod:`pdca.engine.surveys`.
+        """
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        with survey_writer.staged(self._con, batch), self._transaction():
+            result = survey_writer.append_in_transaction(self._con, batch)
+        ResultCache(self.root).clear()
+        return result
+
     def _refresh_tickets(self, log: str) -> None:
         facts = ticket_facts(self.events(log))
         sql = ibis.to_sql(facts, dialect="duckdb")
@@ -302,12 +331,13 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------------
     def logs(self) -> pd.DataFrame:
-        """One row per log: events, tickets, time span, imports."""
+        """One row per log: events, tickets, time span, survey responses, imports."""
         return self.query(
             """
             SELECT e.log, any_value(e.ticket_type) AS ticket_type, count(*) AS events,
                    count(DISTINCT e.case_id) AS tickets,
                    min(e.timestamp) AS first_event, max(e.timestamp) AS last_event,
+                   (SELECT count(*) FROM surveys s WHERE s.log = e.log) AS survey_responses,
                    (SELECT count(*) FROM imports i WHERE i.log = e.log) AS imports,
                    (SELECT count(*) FROM quarantine q WHERE q.log = e.log) AS quarantined
             FROM events e GROUP BY e.log ORDER BY e.log

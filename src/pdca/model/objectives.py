@@ -177,6 +177,21 @@ class KpiTarget(_Strict):
         return f"{self.op} {self.value:g}"
 
 
+class CostModel(_Strict):
+    """What running the service desk costs (MetricNet: the monthly operating expense)."""
+
+    per_month: float = Field(gt=0)
+    """Operating expense of one month: salaries, benefits, technology, facilities, training …"""
+    currency: str = "EUR"
+
+
+class Organisation(_Strict):
+    """The population the service desk supports."""
+
+    users: int = Field(gt=0)
+    """Number of users (employees or customers) entitled to support."""
+
+
 # -- the whole file --------------------------------------------------------------------------------
 class Objectives(_Strict):
     """Everything the objectives file holds; ``Objectives()`` are the defaults."""
@@ -185,6 +200,8 @@ class Objectives(_Strict):
     sla: tuple[SlaTarget, ...] = DEFAULT_SLA
     clock: ClockOptions = ClockOptions()
     kpi_targets: dict[str, KpiTarget] = Field(default_factory=dict)
+    cost: CostModel | None = None
+    organisation: Organisation | None = None
 
     @field_validator("calendars", mode="after")
     @classmethod

@@ -2,47 +2,117 @@
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pdca import api
-from pdca.interfaces.cli.common import (
-    FormatOpt,
-    StoreOpt,
-    app,
-    user_errors,
-    with_progress,
-)
+from pdca.errors import ConfigError
+from pdca.interfaces.cli.common import StoreOpt, app, user_errors, with_progress
 from pdca.interfaces.cli.output import Format, emit_frame
+
+
+class MineFormat(StrEnum):
+    """Output formats of `pdca mine` (svg: the process map of the dfg view)."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    SVG = "svg"
+
+
+VIEWS_HELP = (
+    "dfg, variants, durations, handover, start, end, pingpong, escalation, chains, rework, "
+    "bottlenecks or conformance."
+)
 
 
 @app.command(rich_help_panel="Analyse")
 def mine(
-    view: Annotated[str, typer.Argument(help="dfg, variants, durations, handover, start or end.")],
+    view: Annotated[str, typer.Argument(help=VIEWS_HELP)],
     activity: Annotated[
         list[str] | None,
         typer.Option(help="Canonical column(s) naming each step (repeat to combine)."),
     ] = None,
-    by: Annotated[str, typer.Option(help="Handover between values of this column.")] = (
-        "assignment_group"
-    ),
-    top: Annotated[int | None, typer.Option(help="Only the N most frequent variants.")] = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            help="Keep tickets: NAME=V1,V2 (or NAME!=… to drop) with NAME from, to, starts, "
+            "ends, through, top-variants or a column such as priority. Repeat to combine.",
+        ),
+    ] = None,
+    by: Annotated[
+        str, typer.Option(help="Holder for handover, pingpong, chains: a column.")
+    ] = "assignment_group",
+    top: Annotated[int | None, typer.Option(help="Only the N first rows of ranked views.")] = None,
+    part: Annotated[
+        str | None,
+        typer.Option(help="Another table of the view, e.g. summary, tickets, deviations."),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="Process model (TOML) for conformance; default ITIL.")
+    ] = None,
+    label: Annotated[
+        str, typer.Option(help="svg: edge label (frequency, cases, mean, median, p90, …).")
+    ] = "frequency",
+    max_activities: Annotated[
+        int | None, typer.Option(help="svg: keep only the N most frequent steps.")
+    ] = None,
+    min_edge_share: Annotated[
+        float, typer.Option(help="svg: drop edges below this share of the busiest edge (0-1).")
+    ] = 0.0,
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
     store: StoreOpt = None,
-    fmt: FormatOpt = Format.TABLE,
+    fmt: Annotated[MineFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        MineFormat.TABLE
+    ),
 ) -> None:
-    """Process mining: how tickets really flow (one row per edge / variant / case)."""
+    """Process mining: how tickets really flow (one row per edge / variant / case / ticket)."""
+    steps = tuple(activity or ["activity"])
+    chosen = tuple(filters or ())
     with user_errors():
-        frame = with_progress(
+        if fmt is MineFormat.SVG:
+            if view != "dfg":
+                raise ConfigError(
+                    f"--format svg draws the process map, not the {view} view", "use `mine dfg`"
+                )
+            svg = with_progress(
+                "drawing the process map",
+                lambda _step: api.process_map(
+                    store=store,
+                    log=log,
+                    activity=steps,
+                    filters=chosen,
+                    label=label,
+                    max_activities=max_activities,
+                    min_edge_share=min_edge_share,
+                ),
+            )
+            sys.stdout.write(svg + "\n")
+            return
+        parts = with_progress(
             f"mining {view}",
-            lambda _step: api.mine(
+            lambda _step: api.mine_parts(
                 view,
                 store=store,
                 log=log,
-                activity=tuple(activity or ["activity"]),
+                activity=steps,
                 by=by,
                 top=top,
+                filters=chosen,
+                model=model,
             ),
         )
-    emit_frame(frame, fmt, title=view)
+        if part is not None and part not in parts:
+            raise ConfigError(
+                f"the {view} view has no part {part!r}", f"use one of: {', '.join(parts)}"
+            )
+    out = Format(fmt.value)
+    main = part or next(iter(parts))
+    if out is Format.TABLE and part is None and "summary" in parts:
+        emit_frame(parts["summary"], out, title=f"{view}: summary")
+    emit_frame(parts[main], out, title=f"{view}: {main}")

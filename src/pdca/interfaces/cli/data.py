@@ -73,6 +73,70 @@ def ingest(
     emit_record(report.to_dict(), fmt, title=f"import {report.import_id}: {report.log}")
 
 
+class SurveyInstrument(StrEnum):
+    """What a survey file holds (`pdca ingest-surveys --instrument`)."""
+
+    CSAT = "csat"
+    NPS = "nps"
+
+
+@app.command("ingest-surveys", rich_help_panel="Data")
+def ingest_surveys(
+    path: Annotated[Path, typer.Argument(help="Survey export (CSV or Excel), one response a row.")],
+    log: Annotated[
+        str | None, typer.Option(help="Log whose tickets were surveyed (if several).")
+    ] = None,
+    instrument: Annotated[
+        SurveyInstrument, typer.Option(help="csat (satisfaction) or nps (0-10).")
+    ] = SurveyInstrument.CSAT,
+    scale: Annotated[
+        str | None,
+        typer.Option(help="Answer scale MIN-MAX (csat: 1-5, or 0-1 for good/bad; nps: 0-10)."),
+    ] = None,
+    ticket: Annotated[str | None, typer.Option(help="Ticket id column (default: detect).")] = None,
+    score: Annotated[str | None, typer.Option(help="Score column (default: detect).")] = None,
+    time: Annotated[
+        str | None, typer.Option(help="Response time column (default: detect; optional).")
+    ] = None,
+    comment: Annotated[
+        str | None, typer.Option(help="Comment column (default: detect; optional).")
+    ] = None,
+    dayfirst: DayfirstOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Time zone of times without offset (default UTC).")
+    ] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """Import survey responses (CSAT or NPS) about a log's tickets; print the import report."""
+    from pdca.ingest.surveys import SurveyColumns  # noqa: PLC0415 (loaded on use)
+
+    options = LoadOptions(
+        dayfirst=dayfirst,
+        encoding=encoding,
+        delimiter=delimiter_of(delimiter),
+        timezone=timezone,
+    )
+    columns = SurveyColumns(ticket=ticket, score=score, time=time, comment=comment)
+    with user_errors():
+        report = with_progress(
+            f"importing surveys from {path.name}",
+            lambda step: api.ingest_surveys(
+                path,
+                log=log,
+                store=store,
+                instrument=instrument.value,
+                scale=scale,
+                columns=columns,
+                options=options,
+                progress=step,
+            ),
+        )
+    emit_record(report.to_dict(), fmt, title=f"import {report.import_id}: surveys of {report.log}")
+
+
 @app.command(rich_help_panel="Data")
 def status(store: StoreOpt = None, fmt: FormatOpt = Format.TABLE) -> None:
     """Show what the store holds: logs, events, tickets, time span."""

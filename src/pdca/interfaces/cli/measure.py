@@ -18,7 +18,7 @@ from pdca.interfaces.cli.common import (
     user_errors,
     with_progress,
 )
-from pdca.interfaces.cli.output import Format, emit_frame
+from pdca.interfaces.cli.output import Format, emit_frame, emit_record
 from pdca.methods.kpi.catalogue import get_kpi
 
 
@@ -130,3 +130,46 @@ def scorecard(
         frame = frame.assign(value=frame["value"].round(2), previous=frame["previous"].round(2))
         frame = frame.drop(columns=["kpi", "benchmark"])
     emit_frame(frame, fmt, title="scorecard")
+
+
+@app.command(rich_help_panel="Measure")
+def sla(
+    objectives: Annotated[
+        Path | None, typer.Option(help="Objectives file (TOML): SLA targets and calendars.")
+    ] = None,
+    clock: Annotated[
+        str | None, typer.Option(help="Only the response or the resolution clock.")
+    ] = None,
+    running: Annotated[
+        bool, typer.Option("--running", help="Only clocks still running (time to breach).")
+    ] = False,
+    breached: Annotated[bool, typer.Option("--breached", help="Only breached clocks.")] = False,
+    agreement: Annotated[
+        bool,
+        typer.Option("--agreement", help="How often pdca's verdict agrees with the source's."),
+    ] = False,
+    log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """SLA clocks per ticket: elapsed business time, target, breach, time to breach."""
+    with user_errors():
+        if agreement:
+            record = with_progress(
+                "comparing SLA verdicts",
+                lambda _step: api.sla_agreement(store=store, log=log, objectives=objectives),
+            )
+            emit_record(record, fmt, title="pdca vs source (resolution SLA)")
+            return
+        frame = with_progress(
+            "running the SLA clocks",
+            lambda _step: api.sla(
+                store=store,
+                log=log,
+                objectives=objectives,
+                clock=clock,
+                running=running,
+                breached=breached,
+            ),
+        )
+    emit_frame(frame, fmt, title="SLA clocks (seconds)")

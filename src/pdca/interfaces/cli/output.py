@@ -23,6 +23,13 @@ class Format(StrEnum):
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return ""
+    if isinstance(value, float):
+        # a table is read by a person: whole numbers with separators, others to 4 digits
+        if value.is_integer() or abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.4g}"
+    if isinstance(value, tuple):
+        return " → ".join(map(str, value))
     return str(value)
 
 

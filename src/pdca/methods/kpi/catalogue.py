@@ -32,6 +32,8 @@ from pdca.methods.kpi.units import (
     seconds_between,
     state_segments,
 )
+from pdca.methods.kpi.voc import VOC_KPIS
+from pdca.methods.kpi.workload import WORKLOAD_KPIS
 from pdca.model.objectives import Objectives
 from pdca.model.schema import TICKET_DIMENSIONS, Col
 from pdca.model.vocab import State
@@ -483,6 +485,10 @@ CATALOGUE: dict[str, Kpi] = {
         ),
     ]
 }
+CATALOGUE.update({k.id: k for k in VOC_KPIS})  # Voice of the Customer: CSAT, NPS
+
+
+CATALOGUE.update({k.id: k for k in WORKLOAD_KPIS})
 
 
 def get_kpi(kpi_id: str) -> Kpi:

@@ -55,10 +55,16 @@ class Inputs:
     as_of: Any = None
     """Instant of the measurement (default: the last event in the log)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    surveys: Any = None
+    """Survey responses of the log (Ibis table, :mod:`pdca.model.surveys`); None: no surveys."""
 
 
 Units = Callable[[Inputs, Any], Any]
 """Builds the unit table (Ibis) from the inputs and the KPI's options."""
+
+Finish = Callable[[Any, Inputs, "str | None"], Any]
+"""Turns the aggregated table (pandas: ``[period] [by…] value n``) into the reported values, for
+KPIs that divide by something configured rather than counted (a cost, a user count)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,11 @@ class Kpi:
     """Extra dimensions the unit table offers besides ticket attributes (e.g. ``state``)."""
     snapshot: bool = False
     """A stock measured at period ends (backlog) rather than a flow of events in the period."""
+    finish: Finish | None = None
+    """Applied to the aggregate before scaling (see :data:`Finish`)."""
+    ticket_breakdowns: bool = True
+    """Whether the KPI may be broken down by ticket attributes (not when the value is shared
+    out equally, like a cost per ticket)."""
 
     def parse_options(self, raw: dict[str, Any] | None) -> BaseModel:
         """Validate options given as a dict (from the CLI, the API or the objectives file)."""

@@ -6,7 +6,7 @@ comparison with the previous period is added.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,14 +34,16 @@ class Query:
 
 
 def _check(kpi: Kpi, query: Query) -> None:
-    allowed = set(TICKET_BREAKDOWNS) | set(kpi.breakdowns)
+    allowed = (set(TICKET_BREAKDOWNS) if kpi.ticket_breakdowns else set()) | set(kpi.breakdowns)
     if kpi.id == "time_in_state":
         allowed |= {Col.ACTIVITY, Col.ASSIGNMENT_GROUP, Col.SUPPORT_LEVEL}
     for name in query.by:
         if name not in allowed:
             raise ConfigError(
                 f"KPI {kpi.id} cannot be broken down by {name!r}",
-                f"use one of: {', '.join(sorted(allowed))}",
+                f"use one of: {', '.join(sorted(allowed))}"
+                if allowed
+                else "it is one figure for the whole service desk; leave out --by",
             )
     if query.period is not None and query.period not in PERIOD_UNITS:
         raise ConfigError(f"unknown period {query.period!r}", "use day, week or month")
@@ -90,7 +92,7 @@ def evaluate(inputs: Inputs, query: Query) -> pd.DataFrame:
     options = kpi.parse_options(query.options)
     if kpi.snapshot:
         extra = {**inputs.extra, "grid": _grid(inputs, query)}
-        inputs = Inputs(inputs.events, inputs.tickets, inputs.as_of, extra)
+        inputs = replace(inputs, extra=extra)
     units = kpi.units(inputs, options)
     if not kpi.snapshot:
         if query.start is not None:
@@ -104,6 +106,8 @@ def evaluate(inputs: Inputs, query: Query) -> pd.DataFrame:
         keys = [PERIOD, *keys]
     statistic = getattr(options, "statistic", None)
     frame: pd.DataFrame = _aggregate(kpi, units, keys, statistic).execute()
+    if kpi.finish is not None:
+        frame = kpi.finish(frame, inputs, query.period)
     frame["value"] = frame["value"].astype("float64") * kpi.scale
     frame = frame.sort_values(keys).reset_index(drop=True) if keys else frame
     if query.period is not None:

@@ -39,7 +39,12 @@ SCORECARD_KPIS = (
     "sla_resolution",
     "sla_source",
     "backlog",
+    "csat",
+    "survey_response_rate",
+    "nps",
 )
+"""KPIs of the scorecard; one with no value in the reporting period (CSAT, NPS and the response
+rate of a log without surveys) is left out."""
 
 
 DEFAULT_TARGETS: dict[str, KpiTarget] = {
@@ -103,6 +108,12 @@ def scorecard(
             f"the objectives name KPI target(s) {', '.join(unknown)} that pdca does not compute",
             f"use catalogue ids: {', '.join(sorted(CATALOGUE))}",
         )
+    goals = inputs.extra.get("objectives")
+    configured = ("cost_per_ticket",) * (getattr(goals, "cost", None) is not None) + (
+        "tickets_per_user",
+    ) * (getattr(goals, "organisation", None) is not None)
+    if kpis is SCORECARD_KPIS:
+        kpis = (*kpis, *configured)
     frames = {k: evaluate(inputs, Query(k, period=period)) for k in kpis}
     if report_period is None:
         volume = frames.get("volume")

@@ -16,7 +16,9 @@ of the events::
 ``activity`` names the step: a canonical column (``"activity"``, the source's own label, is the
 default; ``"state"``, ``"assignment_group"``…), several columns (``["state", "support_level"]``),
 or an :class:`ActivityKey`. ``filters`` narrow the events first (see :mod:`.filters`).
-The definitions of every number are in :mod:`.dfg` and :mod:`.variants` (and docs/mining.md).
+The definitions of every number are in :mod:`.dfg` and :mod:`.variants` (and docs/mining.md);
+the IT-support analyses (ping-pong, escalation, chains, rework, bottlenecks) in their modules and
+docs/mining-itsm.md; conformance in :mod:`.conformance` and docs/conformance.md.
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ from typing import Any
 import pandas as pd
 
 from pdca.errors import ConfigError
+from pdca.methods.mining import bottlenecks, escalation, rework
 from pdca.methods.mining import dfg as _dfg
 from pdca.methods.mining import traces as _traces
 from pdca.methods.mining import variants as _variants
 from pdca.methods.mining.activity import ActivityKey
+from pdca.methods.mining.chains import reassignment_chains
+from pdca.methods.mining.conformance import check_conformance
+from pdca.methods.mining.filter_spec import parse_filters
 from pdca.methods.mining.filters import (
     AttributeValues,
     EndActivities,
@@ -39,6 +45,8 @@ from pdca.methods.mining.filters import (
     TimeFrame,
     Variants,
 )
+from pdca.methods.mining.pingpong import ping_pong
+from pdca.methods.mining.process_model import load_process_model
 from pdca.methods.mining.traces import EventFilter, Traces
 from pdca.model.schema import Col
 
@@ -53,11 +61,19 @@ __all__ = [
     "TimeFrame",
     "Traces",
     "Variants",
+    "bottlenecks",
     "case_durations",
+    "check_conformance",
     "end_activities",
+    "escalation",
     "handover",
+    "load_process_model",
+    "parse_filters",
+    "ping_pong",
     "prepare",
     "process_map",
+    "reassignment_chains",
+    "rework",
     "start_activities",
     "variant_table",
 ]
