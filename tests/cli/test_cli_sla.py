@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from pdca.interfaces.cli.app import app
@@ -73,3 +74,40 @@ def test_unknown_clock_is_a_one_line_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sla", "--store", _store(tmp_path), "--clock", "lunch"])
     assert result.exit_code == 1
     assert "unknown clock 'lunch'" in result.output
+
+
+def test_sla_capability_per_priority(tmp_path: Path) -> None:
+    import numpy as np  # noqa: PLC0415
+    from scipy.stats import norm  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415
+
+    from pdca import api  # noqa: PLC0415
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(80):
+        prio = ("3 - Moderate", "4 - Low")[i % 2]
+        hours = float(rng.lognormal(2.5, 0.8))
+        opened = pd.Timestamp("2024-02-05 08:00") + pd.Timedelta(hours=3 * i)
+        done = opened + pd.Timedelta(minutes=round(hours * 60))
+        rows += [
+            f"C{i},New,0,{opened:%d/%m/%Y %H:%M},{prio},true",
+            f"C{i},Active,1,{opened + pd.Timedelta(minutes=5):%d/%m/%Y %H:%M},{prio},true",
+            f"C{i},Resolved,2,{done:%d/%m/%Y %H:%M},{prio},true",
+        ]
+    path = tmp_path / "cap.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    api.ingest(path, source="servicenow", store=store)
+    got = api.sla_capability(store=store).set_index("priority")
+    clocks = api.sla(store=store, clock="resolution")
+    for prio, target_h in (("3 - Moderate", 72.0), ("4 - Low", 120.0)):
+        values = clocks.loc[clocks["priority"] == prio, "elapsed_s"].to_numpy(dtype=float)
+        row = got.loc[prio]
+        assert row["tickets"] == len(values) == 40
+        assert row["target_h"] == target_h
+        assert row["median_h"] == pytest.approx(np.median(values) / 3600)
+        assert row["met"] == pytest.approx(np.mean(values <= target_h * 3600))
+        # P99.865 is the point 3 sigma above the median of a normal: Phi(3) exactly
+        p50, hi = np.percentile(values, [50, 100 * norm.cdf(3.0)])
+        assert row["ppk"] == pytest.approx((target_h * 3600 - p50) / (hi - p50))
+    assert api.sla_capability(store=store, min_tickets=41).empty

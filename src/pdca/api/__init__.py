@@ -1,8 +1,9 @@
 """The Python API behind every interface: what the CLI (and later the web app) calls.
 
 It is split by the step of the cycle — :mod:`.data` (import, look, export), :mod:`.measure`
-(KPIs, scorecard), :mod:`.analyse` (process mining) — and every public name is also available
-here. Names load on first use, so a command pays only for the modules it needs.
+(KPIs, scorecard), :mod:`.analyse` (process mining), :mod:`.control` (control charts, KPI
+monitoring) — and every public name is also available here. Names load on first use, so a
+command pays only for the modules it needs.
 """
 
 from __future__ import annotations
@@ -28,13 +29,33 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "SurveyImportReport",
         "ingest_surveys",
     ),
-    "pdca.api.measure": ("kpi", "kpi_catalogue", "scorecard", "sla", "sla_agreement"),
+    "pdca.api.measure": (
+        "kpi",
+        "kpi_catalogue",
+        "scorecard",
+        "sla",
+        "sla_agreement",
+        "sla_capability",
+    ),
     "pdca.api.analyse": ("MINING_VIEWS", "mine", "mine_parts", "process_map"),
+    "pdca.api.control": ("control_chart", "monitor", "monitor_details", "spc"),
+    "pdca.api.improve": (
+        "accept_suggestion",
+        "initiative",
+        "initiative_log",
+        "initiatives",
+        "new_initiative",
+        "register_report",
+        "suggest_initiatives",
+        "update_initiative",
+        "verify_initiative",
+    ),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 if TYPE_CHECKING:
     from pdca.api.analyse import MINING_VIEWS, mine, mine_parts, process_map
+    from pdca.api.control import control_chart, monitor, monitor_details, spc
     from pdca.api.data import (
         ImportReport,
         Progress,
@@ -52,7 +73,25 @@ if TYPE_CHECKING:
         suggest_mapping,
         tickets,
     )
-    from pdca.api.measure import kpi, kpi_catalogue, scorecard, sla, sla_agreement
+    from pdca.api.improve import (
+        accept_suggestion,
+        initiative,
+        initiative_log,
+        initiatives,
+        new_initiative,
+        register_report,
+        suggest_initiatives,
+        update_initiative,
+        verify_initiative,
+    )
+    from pdca.api.measure import (
+        kpi,
+        kpi_catalogue,
+        scorecard,
+        sla,
+        sla_agreement,
+        sla_capability,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -73,6 +112,8 @@ __all__ = [
     "ImportReport",
     "Progress",
     "SurveyImportReport",
+    "accept_suggestion",
+    "control_chart",
     "events",
     "export",
     "export_csv",
@@ -80,17 +121,29 @@ __all__ = [
     "imports",
     "ingest",
     "ingest_surveys",
+    "initiative",
+    "initiative_log",
+    "initiatives",
     "kpi",
     "kpi_catalogue",
     "mine",
     "mine_parts",
+    "monitor",
+    "monitor_details",
+    "new_initiative",
     "process_map",
     "quarantine",
     "register_exporter",
+    "register_report",
     "scorecard",
     "sla",
     "sla_agreement",
+    "sla_capability",
+    "spc",
     "status",
+    "suggest_initiatives",
     "suggest_mapping",
     "tickets",
+    "update_initiative",
+    "verify_initiative",
 ]

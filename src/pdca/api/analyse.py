@@ -22,6 +22,7 @@ from pdca.methods.mining.chains import reassignment_chains
 from pdca.methods.mining.conformance import check_conformance
 from pdca.methods.mining.escalation import escalation
 from pdca.methods.mining.filter_spec import parse_filters
+from pdca.methods.mining.materialize import KEY, kept_traces
 from pdca.methods.mining.pingpong import ping_pong
 from pdca.methods.mining.rework import rework
 from pdca.methods.mining.traces import EventFilter
@@ -39,9 +40,13 @@ class _Ask:
     by: str
     top: int | None
     model: Path | None
+    kept: mining.Traces | None = None
+    """The traces kept at import for the whole log (default activity key), if any."""
 
 
 def _traced(ask: _Ask) -> mining.Traces:
+    if ask.kept is not None and ask.key == KEY and not ask.filters:
+        return ask.kept
     return mining.prepare(ask.events, ask.key, ask.filters)
 
 
@@ -120,8 +125,10 @@ def mine_parts(
     key = mining.ActivityKey(columns=tuple(activity))
     parsed = parse_filters(filters, key)
     with Store.open(store, read_only=True) as st:
-        events = st.events(choose_log(st, log))
-        ask = _Ask(events, key, parsed, by, top, Path(model) if model else None)
+        name = choose_log(st, log)
+        events = st.events(name)
+        kept = kept_traces(events, lambda table: st.derived(table, name))
+        ask = _Ask(events, key, parsed, by, top, Path(model) if model else None, kept)
         return build(ask)
 
 
@@ -177,7 +184,13 @@ def process_map(
     parsed = parse_filters(filters, key)
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
-        traces = mining.prepare(st.events(name), key, parsed)
+        events = st.events(name)
+        kept = kept_traces(events, lambda table: st.derived(table, name))
+        traces = (
+            kept
+            if kept is not None and key == KEY and not parsed
+            else mining.prepare(events, key, parsed)
+        )
         edges = mining.process_map(traces)
         start = mining.start_activities(traces)
         end = mining.end_activities(traces)

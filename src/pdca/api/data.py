@@ -17,6 +17,7 @@ from pdca.api.common import choose_log
 from pdca.engine.store import DB_FILE, Store, resolve_store_dir
 from pdca.errors import InputError, StoreError
 from pdca.ingest.options import LoadOptions
+from pdca.methods.mining.materialize import derivations as mining_derivations
 
 if TYPE_CHECKING:
     from pdca.ingest.surveys import SurveyColumns
@@ -80,7 +81,7 @@ def ingest(
     batch = load_source(path, source, options)
     progress("storing")
     with Store.open(store) as st:
-        result = st.append(batch)
+        result = st.append(batch, derive=mining_derivations())
     report = ImportReport(
         import_id=result.import_id,
         log=batch.log,

@@ -21,6 +21,7 @@ from pdca.methods.kpi.evaluate import Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
 from pdca.methods.kpi.source_sla import source_agreement, source_verdicts
+from pdca.methods.spc.capability import Capability
 from pdca.model.objectives import load_objectives
 from pdca.model.schema import Col
 
@@ -173,3 +174,46 @@ def sla_agreement(
         events = st.events(name)
         clocks = sla_clocks(events, st.tickets(name), goals)
         return source_agreement(clocks, events).to_dict()
+
+
+def sla_capability(
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    objectives: Path | str | None = None,
+    clock: str = RESOLUTION,
+    by: str = Col.PRIORITY,
+    min_tickets: int = 30,
+) -> pd.DataFrame:
+    """SLA capability per group (priority by default): how the elapsed times of the stopped
+    clocks sit against their target, the upper specification limit.
+
+    One row per group with at least ``min_tickets`` measured clocks (all with the same target):
+    ``tickets``, ``target_h``, ``median_h``, ``p90_h``, ``met`` (share within target), ``ppk``
+    (percentile method: (USL - P50) / (P99.865 - P50), for skewed times), ``dpmo`` and
+    ``sigma_level`` (with the conventional 1.5 sigma shift); see docs/spc.md.
+    """
+    frame = sla(store=store, log=log, objectives=objectives, clock=clock)
+    done = frame[~frame[ClockCol.RUNNING].astype(bool)]
+    done = done[done[ClockCol.TARGET_S].notna() & done[ClockCol.ELAPSED_S].notna()]
+    rows = []
+    for (group, target_s), part in done.groupby([by, ClockCol.TARGET_S], dropna=False):
+        target = float(str(target_s))
+        values = part[ClockCol.ELAPSED_S].to_numpy(dtype="float64")
+        if len(values) < min_tickets:
+            continue
+        fit = Capability(usl=target, method="percentile").fit(values)
+        rows.append(
+            {
+                by: group,
+                "tickets": len(values),
+                "target_h": target / 3600,
+                "median_h": float(pd.Series(values).median()) / 3600,
+                "p90_h": float(pd.Series(values).quantile(0.9)) / 3600,
+                "met": float((values <= target).mean()),
+                "ppk": fit.ppk_,
+                "dpmo": fit.dpmo_,
+                "sigma_level": fit.sigma_level_,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -59,4 +59,38 @@ MIGRATIONS: list[list[str]] = [
     [
         _table("surveys", SURVEY_COLUMNS),
     ],
+    # 3: the improvement register (initiatives and the log of every change to them)
+    [
+        """CREATE TABLE initiatives (
+  initiative_id BIGINT PRIMARY KEY,
+  log VARCHAR NOT NULL,
+  title VARCHAR NOT NULL,
+  problem VARCHAR,
+  owner VARCHAR,
+  cycle VARCHAR NOT NULL,
+  status VARCHAR NOT NULL,
+  kpi VARCHAR NOT NULL,
+  kpi_options VARCHAR,
+  scope VARCHAR,
+  baseline VARCHAR,
+  target DOUBLE,
+  actions VARCHAR,
+  go_live TIMESTAMP,
+  standard VARCHAR,
+  verdict VARCHAR,
+  created_at TIMESTAMP NOT NULL,
+  updated_at TIMESTAMP NOT NULL
+)""",
+        """CREATE TABLE initiative_log (
+  initiative_id BIGINT NOT NULL,
+  entry BIGINT NOT NULL,
+  changed_at TIMESTAMP NOT NULL,
+  who VARCHAR NOT NULL,
+  what VARCHAR NOT NULL,
+  field VARCHAR,
+  old_value VARCHAR,
+  new_value VARCHAR
+)""",
+        "CREATE SEQUENCE initiative_ids START 1",
+    ],
 ]

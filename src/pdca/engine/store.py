@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +22,11 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
+from pdca.engine import derived, register
 from pdca.engine import surveys as survey_writer
 from pdca.engine.cache import ResultCache
 from pdca.engine.ddl import MIGRATIONS
+from pdca.engine.derived import Derivation
 from pdca.errors import StoreError, StoreLockedError
 from pdca.model.batch import AppendResult, ImportBatch
 from pdca.model.facts import ticket_facts
@@ -64,6 +66,7 @@ class Store:
         self.read_only = read_only
         self._con = con
         self._ibis: Any = None
+        self._derived_names: list[str] | None = None
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -191,6 +194,24 @@ class Store:
         t = self.backend.table("events")
         return t if log is None else t.filter(t[Col.LOG] == log)
 
+    def refresh_derived(self, log: str, derive: Sequence[Derivation]) -> None:
+        """Rebuild the log's derived tables in one transaction (after imports made without them,
+        e.g. by the simulator writing chunk by chunk)."""
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        with self._transaction():
+            derived.refresh(self._con, self.backend, self.events(log), log, derive)
+        self._derived_names = None
+
+    def derived(self, name: str, log: str) -> Any:
+        """A derived table restricted to one log, or None when it holds nothing for the log."""
+        if self._derived_names is None or not self.read_only:
+            self._derived_names = derived.known(self._con)
+        if not derived.has_rows(self._con, name, log, self._derived_names):
+            return None
+        t = self.backend.table(name)
+        return t.filter(t[Col.LOG] == log)
+
     def tickets(self, log: str | None = None) -> Any:
         """Ibis table of tickets with their derived facts (optionally of one log)."""
         t = self.backend.table("tickets")
@@ -206,8 +227,9 @@ class Store:
         return self._con.execute(sql, params or []).df()
 
     # -- writing -------------------------------------------------------------------------------
-    def append(self, batch: ImportBatch) -> AppendResult:
-        """Append a batch in one transaction: new events, quarantine, import record, tickets.
+    def append(self, batch: ImportBatch, derive: Sequence[Derivation] = ()) -> AppendResult:
+        """Append a batch in one transaction: new events, quarantine, import record, tickets,
+        and the log's derived tables (see :mod:`pdca.engine.derived`) from ``derive``.
 
         Each event's key is a hash of its content (every canonical field and every source
         attribute, but not its position in the file). Rows whose key repeats within the batch, or
@@ -223,6 +245,7 @@ class Store:
         try:
             with self._transaction():
                 result = self._append_in_transaction(batch, cols, attr_names)
+                derived.refresh(con, self.backend, self.events(batch.log), batch.log, derive)
         finally:
             con.unregister("_pdca_batch")
             con.unregister("_pdca_quarantine")
@@ -328,6 +351,35 @@ class Store:
         sql = ibis.to_sql(facts, dialect="duckdb")
         self._con.execute("DELETE FROM tickets WHERE log = ?", [log])
         self._con.execute(f"INSERT INTO tickets BY NAME {sql}")
+
+    # -- improvement register (see :mod:`pdca.engine.register`) ---------------------------------
+    def add_initiative(self, record: dict[str, Any], who: str) -> int:
+        """Store a new initiative and its first log entry in one transaction; returns its id."""
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        with self._transaction():
+            return register.insert(self._con, record, who)
+
+    def update_initiative(
+        self, initiative_id: int, changes: dict[str, Any], who: str, what: str = "updated"
+    ) -> list[str]:
+        """Change fields of an initiative and log each change, in one transaction."""
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        with self._transaction():
+            return register.update(self._con, initiative_id, changes, who, what)
+
+    def initiatives(self) -> list[dict[str, Any]]:
+        """Every initiative of the register, oldest first."""
+        return register.read_all(self._con)
+
+    def initiative(self, initiative_id: int) -> dict[str, Any]:
+        """One initiative (an InputError when there is none with that id)."""
+        return register.read(self._con, initiative_id)
+
+    def initiative_log(self, initiative_id: int | None = None) -> pd.DataFrame:
+        """Who changed what and when, for one initiative or all."""
+        return register.read_log(self._con, initiative_id)
 
     # -- reading -------------------------------------------------------------------------------
     def logs(self) -> pd.DataFrame:

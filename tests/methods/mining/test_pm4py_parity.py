@@ -21,6 +21,7 @@ import pdca
 from pdca.engine.store import Store
 from pdca.methods import mining
 from pdca.methods.mining import Traces
+from pdca.methods.mining.materialize import kept_traces
 from pdca.model.schema import Col
 from tests.conftest import SERVICENOW, VOLVO, shared_file
 
@@ -98,14 +99,27 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"root": root, "logs": logs}
 
 
-@pytest.fixture(scope="module", params=list(SPECS))
+_ORACLES: dict[str, Oracle] = {}
+PATHS = ("computed", "kept at import")
+"""Traces ordered for the question (``prepare``), or the ones the import kept (the CLI's path)."""
+
+
+@pytest.fixture(scope="module", params=[(n, p) for n in SPECS for p in PATHS], ids="-".join)
 def case(request: pytest.FixtureRequest, store: dict[str, Any]) -> tuple[LogSpec, Oracle, Ours]:
-    name = request.param
+    name, path = request.param
     spec = SPECS[name]
-    oracle = _pm4py(spec)
+    if name not in _ORACLES:
+        _ORACLES[name] = _pm4py(spec)
+    oracle = _ORACLES[name]
+    log = store["logs"][name]
     with Store.open(store["root"], read_only=True) as st:
-        events = st.events(store["logs"][name])
-        t = mining.prepare(events, Col.ACTIVITY)
+        events = st.events(log)
+        if path == PATHS[0]:
+            t = mining.prepare(events, Col.ACTIVITY)
+        else:
+            kept = kept_traces(events, lambda table: st.derived(table, log))
+            assert kept is not None
+            t = kept
         ours = Ours(
             t,
             mining.process_map(t),
@@ -114,7 +128,7 @@ def case(request: pytest.FixtureRequest, store: dict[str, Any]) -> tuple[LogSpec
             mining.variant_table(t),
             mining.case_durations(t),
             mining.handover(events),
-            st.tickets(store["logs"][name]).to_pandas(),
+            st.tickets(log).to_pandas(),
         )
     return spec, oracle, ours
 

@@ -88,6 +88,15 @@ def trend(current: float, previous: float, direction: Direction) -> str:
     return f"{arrow} {'better' if better else 'worse'}"
 
 
+SURVEY_KPIS = frozenset({"csat", "survey_response_rate", "nps"})
+
+
+def _has_surveys(inputs: Inputs) -> bool:
+    if inputs.surveys is None:
+        return False
+    return bool(inputs.surveys.count().execute() > 0)
+
+
 def scorecard(
     inputs: Inputs,
     targets: Mapping[str, KpiTarget],
@@ -114,6 +123,8 @@ def scorecard(
     ) * (getattr(goals, "organisation", None) is not None)
     if kpis is SCORECARD_KPIS:
         kpis = (*kpis, *configured)
+        if not _has_surveys(inputs):  # one cheap count instead of three empty queries
+            kpis = tuple(k for k in kpis if k not in SURVEY_KPIS)
     frames = {k: evaluate(inputs, Query(k, period=period)) for k in kpis}
     if report_period is None:
         volume = frames.get("volume")

@@ -103,7 +103,8 @@ def _resolve(events: Any, activity: Activity | None, filters: Sequence[EventFilt
 
 
 def _frame(expr: Any) -> pd.DataFrame:
-    frame: pd.DataFrame = expr.to_pandas()
+    # through Arrow: several times faster than Ibis's own conversion on large results
+    frame: pd.DataFrame = expr.to_pyarrow().to_pandas()
     return frame
 
 

@@ -40,6 +40,8 @@ CASES = "cases"
 ACTIVITY = "activity"
 WAIT_STATS = ("mean", "median", "min", "max", "p90", "stdev", "total")
 """Waiting-time columns of a performance map, in seconds."""
+KEPT_EDGES, KEPT_START, KEPT_END = "edges", "start", "end"
+"""Names of the results an import keeps in :attr:`Traces.kept`."""
 HANDOVER_KEYS = (Col.ASSIGNMENT_GROUP, Col.RESOURCE, Col.SUPPORT_LEVEL)
 """Columns that name who holds a ticket, for :func:`handover_key`."""
 
@@ -112,15 +114,25 @@ def coded_edges(traces: Traces, *, performance: bool = True) -> Any:
 
 def edges(traces: Traces, *, performance: bool = True) -> Any:
     """One row per edge: ``source``, ``target``, ``frequency``, ``cases`` and waiting times."""
+    if traces.kept is not None:
+        kept = traces.kept[KEPT_EDGES]
+        return kept.select(SOURCE, TARGET, FREQUENCY, CASES, *(WAIT_STATS if performance else ()))
     coded = coded_edges(traces, performance=performance)
     named = traces.decode(traces.decode(coded, SOURCE, SOURCE), TARGET, TARGET)
     return named.select(SOURCE, TARGET, *(c for c in coded.columns if c not in (SOURCE, TARGET)))
 
 
-def _ends(traces: Traces, index: int) -> Any:
+def coded_ends(traces: Traces, index: int) -> Any:
+    """``activity`` (a step code) and ``cases``: the steps tickets begin (0) or end (-1) with."""
     v = summary(traces)
     ends = v.select(CASES, **{ACTIVITY: v[VARIANT][index] % STRIDE})
-    counted = ends.group_by(ACTIVITY).aggregate(**{CASES: ends[CASES].sum()})
+    return ends.group_by(ACTIVITY).aggregate(**{CASES: ends[CASES].sum()})
+
+
+def _ends(traces: Traces, index: int) -> Any:
+    if traces.kept is not None:
+        return traces.kept[KEPT_START if index == 0 else KEPT_END].select(ACTIVITY, CASES)
+    counted = coded_ends(traces, index)
     return traces.decode(counted, ACTIVITY, ACTIVITY).select(ACTIVITY, CASES)
 
 

@@ -20,7 +20,7 @@ always agree on them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -82,6 +82,9 @@ class Traces:
     """The events the traces were built from (after filters), with their ``label``."""
     summary: Any = None
     """The per-variant summary, once kept in the engine (see ``variants.with_summary``)."""
+    kept: Mapping[str, Any] | None = None
+    """Results the import computed for these traces (see :mod:`.materialize`): ``edges``,
+    ``start``, ``end`` (with step codes) and ``durations``; used instead of recomputing."""
 
     def cache(self) -> Traces:
         """Compute the ordering once and keep it in the engine for the analyses that follow."""

@@ -48,6 +48,11 @@ MEAN_DURATION = "mean_duration"
 MEDIAN_DURATION = "median_duration"
 _RANK = "_rank"
 _AT = "_at"
+RANK = "rank"
+KEPT_VARIANTS = "variants"
+"""Name of the decoded variant table (with ``rank``) an import keeps in :attr:`Traces.kept`."""
+KEPT_DURATIONS = "durations"
+"""Name of the per-ticket durations an import keeps in :attr:`Traces.kept`."""
 STRIDE = 2**32
 """Step ``i`` with code ``c`` is stored in a coded variant as ``i * STRIDE + c``."""
 
@@ -85,9 +90,18 @@ def coded_case_variants(traces: Traces) -> Any:
 def case_durations(traces: Traces) -> Any:
     """One row per ticket, in order of log and case id: ``log``, ``case_id``, ``start``, ``end``,
     ``length`` (number of steps) and ``duration`` (seconds)."""
+    if traces.kept is not None:
+        kept = traces.kept[KEPT_DURATIONS]
+        return kept.order_by(CASE_NO).select(*CASE, START, END, LENGTH, DURATION)
+    return (
+        coded_case_durations(traces).order_by(CASE_NO).select(*CASE, START, END, LENGTH, DURATION)
+    )
+
+
+def coded_case_durations(traces: Traces) -> Any:
+    """:func:`case_durations` with the ticket number ``case_no`` kept, in no particular order."""
     per_case = _per_case(traces, with_variant=False)
-    joined = per_case.join(traces.cases, CASE_NO).order_by(CASE_NO)
-    return joined.select(*CASE, START, END, LENGTH, DURATION)
+    return per_case.join(traces.cases, CASE_NO)
 
 
 def summary(traces: Traces) -> Any:
@@ -125,8 +139,9 @@ def coded_variants(traces: Traces) -> Any:
     return summary(traces).order_by([ibis.desc(CASES), ibis.asc(VARIANT)])
 
 
-def decode_variants(traces: Traces, coded: Any) -> Any:
-    """Turn the code lists of a (small) variant table into lists of labels, most frequent first."""
+def decode_variants(traces: Traces, coded: Any, *, rank: bool = False) -> Any:
+    """Turn the code lists of a (small) variant table into lists of labels, most frequent first
+    (with ``rank``, a column ``rank``: 1 for the most frequent)."""
     ranked = coded.mutate(
         **{_RANK: ibis.row_number().over(order_by=[ibis.desc(CASES), ibis.asc(VARIANT)])}
     )
@@ -135,13 +150,22 @@ def decode_variants(traces: Traces, coded: Any) -> Any:
     steps = steps.mutate(**{CODE: steps[CODE] % STRIDE})
     named = steps.join(traces.labels, CODE)
     out = named.group_by(keep).aggregate(**{VARIANT: ordered_list(named[LABEL], named[_AT])})
-    return out.order_by(_RANK).select(VARIANT, *keep[1:])
+    out = out.order_by(_RANK)
+    if rank:
+        return out.select(VARIANT, *keep[1:], **{RANK: out[_RANK] + 1})
+    return out.select(VARIANT, *keep[1:])
 
 
 def variants(traces: Traces, top: int | None = None) -> Any:
     """One row per variant, most frequent first: ``variant`` (list of step labels), ``length``,
     ``cases``, ``share``, ``mean_duration`` and ``median_duration`` (seconds). ``top`` keeps
     the first ``top`` variants."""
+    if traces.kept is not None:
+        kept = traces.kept[KEPT_VARIANTS]
+        kept = kept.order_by(RANK)
+        if top is not None:
+            kept = kept.filter(kept[RANK] <= top)
+        return kept.select(VARIANT, LENGTH, CASES, SHARE, MEAN_DURATION, MEDIAN_DURATION)
     coded = coded_variants(traces)
     if top is not None:
         coded = coded.limit(top)

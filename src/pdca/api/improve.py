@@ -1,0 +1,374 @@
+"""The Act API: the improvement register, verification of effects, control and suggestions.
+
+Initiatives live in the store beside the data (:mod:`pdca.engine.register`); every change is
+logged with who made it and when. docs/improve.md walks through the cycle.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from pdca.api.common import choose_log
+from pdca.engine.store import DB_FILE, Store, resolve_store_dir
+from pdca.errors import ConfigError, InputError, StoreError
+from pdca.improve.initiative import (
+    DEFAULT_BASELINE_DAYS,
+    REOPENED,
+    Action,
+    check_cycle,
+    check_scope,
+    check_status,
+    naive_utc,
+    parse_scope,
+    register_table,
+    to_actions,
+)
+from pdca.improve.suggest import PUSH_TO_FRONT_TARGET, Suggestion, suggestions
+from pdca.improve.verify import Check, measure_baseline, verify
+from pdca.methods.kpi.catalogue import get_kpi
+from pdca.methods.kpi.definition import Inputs
+from pdca.model.objectives import load_objectives
+
+When = datetime | date | None
+ScopeLike = dict[str, Any] | Sequence[str] | None
+
+__all__ = [
+    "PUSH_TO_FRONT_TARGET",
+    "accept_suggestion",
+    "initiative",
+    "initiative_log",
+    "initiatives",
+    "new_initiative",
+    "register_report",
+    "register_table",
+    "suggest_initiatives",
+    "update_initiative",
+    "verify_initiative",
+]
+
+
+def _who(who: str | None) -> str:
+    if who:
+        return who
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def _writable(store: Path | str | None) -> Store:
+    root = resolve_store_dir(store)
+    if not (root / DB_FILE).exists():
+        raise StoreError(
+            f"there is no pdca store in {root}",
+            "import data first with `pdca ingest FILE`, or point --store / PDCA_STORE at it",
+        )
+    return Store.open(root)
+
+
+def _inputs(st: Store, log: str) -> Inputs:
+    return Inputs(
+        st.events(log),
+        st.tickets(log),
+        extra={"objectives": load_objectives(None)},
+        surveys=st.surveys(log),
+    )
+
+
+def _options(kpi: str, options: dict[str, Any] | None) -> dict[str, Any]:
+    definition = get_kpi(kpi)
+    try:
+        parsed = definition.parse_options(options)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"invalid option {where} for KPI {kpi}: {first['msg']}", "see docs/kpis.md"
+        ) from None
+    return parsed.model_dump(mode="json", exclude_defaults=True)
+
+
+def new_initiative(
+    title: str,
+    *,
+    kpi: str,
+    store: Path | str | None = None,
+    log: str | None = None,
+    problem: str | None = None,
+    owner: str | None = None,
+    scope: ScopeLike = None,
+    kpi_options: dict[str, Any] | None = None,
+    target: float | None = None,
+    go_live: When = None,
+    baseline_days: int = DEFAULT_BASELINE_DAYS,
+    cycle: str = "pdca",
+    status: str | None = None,
+    actions: Sequence[Action | dict[str, Any] | str] = (),
+    who: str | None = None,
+) -> dict[str, Any]:
+    """Create an initiative; its baseline is measured from the data at once.
+
+    The baseline is the KPI over the ``baseline_days`` before go-live (or, without a go-live
+    date, before the last event in scope). ``target`` is in the KPI's unit (hours, %).
+    """
+    with _writable(store) as st:
+        name = choose_log(st, log)
+        record = _record(
+            st, name, title, kpi=kpi, kpi_options=kpi_options, scope=scope, go_live=go_live,
+            baseline_days=baseline_days, cycle=cycle, status=status,
+        )  # fmt: skip
+        record.update(problem=problem, owner=owner, target=target, actions=to_actions(actions))
+        new_id = st.add_initiative(record, _who(who))
+        return st.initiative(new_id)
+
+
+def _record(
+    st: Store,
+    log: str,
+    title: str,
+    *,
+    kpi: str,
+    kpi_options: dict[str, Any] | None,
+    scope: ScopeLike,
+    go_live: When,
+    baseline_days: int,
+    cycle: str,
+    status: str | None,
+) -> dict[str, Any]:
+    """A new initiative's fields, with its baseline measured from the data."""
+    if not title.strip():
+        raise InputError("an initiative needs a title")
+    if baseline_days < 1:
+        raise InputError("baseline_days must be at least 1")
+    steps = check_cycle(cycle)
+    normal_scope = (
+        check_scope(scope) if scope is None or isinstance(scope, dict) else parse_scope(list(scope))
+    )
+    options = _options(kpi, kpi_options)
+    live = naive_utc(go_live)
+    baseline = measure_baseline(
+        _inputs(st, log),
+        kpi,
+        options=options,
+        scope=normal_scope,
+        reference=live,
+        days=baseline_days,
+    )
+    return {
+        "log": log,
+        "title": title.strip(),
+        "cycle": cycle,
+        "status": check_status(cycle, status or steps[0]),
+        "kpi": kpi,
+        "kpi_options": options,
+        "scope": normal_scope,
+        "baseline": baseline,
+        "go_live": live,
+    }
+
+
+def initiative(initiative_id: int, *, store: Path | str | None = None) -> dict[str, Any]:
+    """One initiative with every field (scope, baseline, actions, standard, last verdict)."""
+    with Store.open(store, read_only=True) as st:
+        return st.initiative(initiative_id)
+
+
+def initiative_log(
+    initiative_id: int | None = None, *, store: Path | str | None = None
+) -> pd.DataFrame:
+    """Who changed what and when (for one initiative, or the whole register)."""
+    with Store.open(store, read_only=True) as st:
+        if initiative_id is not None:
+            st.initiative(initiative_id)
+        return st.initiative_log(initiative_id)
+
+
+def initiatives(*, store: Path | str | None = None) -> pd.DataFrame:
+    """The register: one row per initiative with its latest verdict."""
+    with Store.open(store, read_only=True) as st:
+        return register_table(st.initiatives())
+
+
+def update_initiative(
+    initiative_id: int,
+    *,
+    store: Path | str | None = None,
+    who: str | None = None,
+    note: str | None = None,
+    title: str | None = None,
+    problem: str | None = None,
+    owner: str | None = None,
+    status: str | None = None,
+    target: float | None = None,
+    go_live: When = None,
+    add_actions: Sequence[Action | dict[str, Any] | str] = (),
+    done_actions: Sequence[int] = (),
+) -> dict[str, Any]:
+    """Change an initiative; every changed field is logged (``note`` says why)."""
+    with _writable(store) as st:
+        current = st.initiative(initiative_id)
+        given = {"title": title, "problem": problem, "owner": owner, "target": target}
+        changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        if status is not None:
+            changes["status"] = check_status(current["cycle"], status)
+        if go_live is not None:
+            changes["go_live"] = naive_utc(go_live)
+        if add_actions or done_actions:
+            actions = list(current.get("actions") or [])
+            for number in done_actions:
+                if not 1 <= number <= len(actions):
+                    raise InputError(
+                        f"initiative {initiative_id} has no action {number}",
+                        f"actions are numbered 1 to {len(actions)}",
+                    )
+                actions[number - 1] = {**actions[number - 1], "done": True}
+            changes["actions"] = actions + to_actions(add_actions)
+        st.update_initiative(initiative_id, changes, _who(who), note or "updated")
+        return st.initiative(initiative_id)
+
+
+def _check(st: Store, record: dict[str, Any], **kw: Any) -> Check:
+    if record["go_live"] is None:
+        raise InputError(
+            f"initiative {record['initiative_id']} has no go-live date",
+            f"set it with `pdca improve update {record['initiative_id']} --go-live DATE`",
+        )
+    baseline = record.get("baseline") or {}
+    return verify(
+        _inputs(st, record["log"]),
+        kpi=record["kpi"],
+        options=record["kpi_options"],
+        scope=record["scope"],
+        go_live=record["go_live"],
+        baseline_days=int(baseline.get("days") or DEFAULT_BASELINE_DAYS),
+        baseline=baseline.get("value"),
+        target=record["target"],
+        standard=record["standard"],
+        **kw,
+    )
+
+
+def verify_initiative(
+    initiative_id: int,
+    *,
+    store: Path | str | None = None,
+    save: bool = True,
+    who: str | None = None,
+    method: str | None = None,
+    confidence: float = 0.95,
+    power: float = 0.8,
+    seed: int = 0,
+) -> Check:
+    """Check an initiative's effect (before vs after go-live) and keep the verdict.
+
+    After a verified improvement the after-period limits become the control standard; a later
+    verification that finds a signal against them on the worse side reopens the Act step.
+    """
+    kw = {"method": method, "confidence": confidence, "power": power, "seed": seed}
+    if not save:
+        with Store.open(store, read_only=True) as st:
+            return _check(st, st.initiative(initiative_id), **kw)
+    with _writable(store) as st:
+        record = st.initiative(initiative_id)
+        check = _check(st, record, **kw)
+        user = _who(who)
+        st.update_initiative(initiative_id, {"verdict": check.record()}, user, "verified")
+        if check.adopted:
+            st.update_initiative(
+                initiative_id, {"standard": check.standard}, user, "control standard adopted"
+            )
+        if check.alerts:
+            reopened = {"status": REOPENED[record["cycle"]]}
+            st.update_initiative(
+                initiative_id, reopened, user, "control signal: reopens the Act step"
+            )
+        return check
+
+
+def _suggestions(st: Store, log: str, target: float, top: int) -> list[Suggestion]:
+    if not 0 < target < 1:
+        raise InputError(f"the push-to-front target must lie between 0 and 1, got {target}")
+    return suggestions(_inputs(st, log), push_to_front_target=target, top=top)
+
+
+def suggest_initiatives(
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    push_to_front_target: float = PUSH_TO_FRONT_TARGET,
+    top: int = 5,
+) -> pd.DataFrame:
+    """Candidate initiatives from the mining results, the largest expected gain first."""
+    with Store.open(store, read_only=True) as st:
+        name = choose_log(st, log)
+        found = _suggestions(st, name, push_to_front_target, top)
+    columns = ["key", "finding", "gain_hours_per_month", "title", "kpi", "evidence"]
+    return pd.DataFrame([s.row() for s in found], columns=columns)
+
+
+def accept_suggestion(
+    key: str,
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    owner: str | None = None,
+    who: str | None = None,
+    go_live: When = None,
+    push_to_front_target: float = PUSH_TO_FRONT_TARGET,
+    top: int = 5,
+) -> dict[str, Any]:
+    """Create an initiative from a suggestion: title, problem, scope, KPI, baseline, target."""
+    with Store.open(store, read_only=True) as st:
+        name = choose_log(st, log)
+        found = {s.key: s for s in _suggestions(st, name, push_to_front_target, top)}
+    chosen = found.get(key)
+    if chosen is None:
+        raise InputError(
+            f"there is no suggestion {key!r}",
+            f"use one of: {', '.join(found) or '(none)'} (see `pdca improve suggest`)",
+        )
+    with _writable(store) as st:
+        record = _record(
+            st, name, chosen.title, kpi=chosen.kpi, kpi_options=None, scope=chosen.scope,
+            go_live=go_live, baseline_days=DEFAULT_BASELINE_DAYS, cycle="pdca", status=None,
+        )  # fmt: skip
+        baseline = record["baseline"]["value"]
+        target = chosen.target
+        if chosen.target_factor is not None and baseline is not None:
+            target = round(baseline * chosen.target_factor, 4)
+        record.update(problem=chosen.problem, owner=owner, target=target, actions=[])
+        new_id = st.add_initiative(record, _who(who))
+        return st.initiative(new_id)
+
+
+def register_report(*, store: Path | str | None = None) -> list[dict[str, Any]]:
+    """For reports: each initiative with its verdict, staged control chart and a sentence.
+
+    Verification runs afresh (nothing is saved); an initiative that cannot be verified yet
+    (no go-live, too few tickets after it) carries the reason as its sentence.
+    """
+    out = []
+    with Store.open(store, read_only=True) as st:
+        for record in st.initiatives():
+            try:
+                check: Check | None = _check(st, record)
+            except InputError as exc:
+                check, reason = None, str(exc)
+            out.append(
+                {
+                    "initiative": record,
+                    "verdict": None if check is None else check.verdict,
+                    "sentence": reason if check is None else check.sentence,
+                    "limits": None if check is None else check.limits,
+                    "alerts": [] if check is None else check.alerts,
+                    "check": check,
+                }
+            )
+    return out

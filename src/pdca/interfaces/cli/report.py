@@ -1,0 +1,36 @@
+"""`pdca report`: the service review as one self-contained HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pdca.interfaces.cli.common import StoreOpt, app, err, user_errors, with_progress
+from pdca.reports.review import DEFAULT_OUT, build_report
+
+
+@app.command(rich_help_panel="Report")
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        DEFAULT_OUT
+    ),
+    period: Annotated[str, typer.Option(help="Reporting period: month or week.")] = "month",
+    objectives: Annotated[
+        Path | None, typer.Option(help="Objectives file (TOML): targets, calendars, SLAs.")
+    ] = None,
+    log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Write the monthly service review (scorecard, control charts, process map, findings)."""
+    with user_errors():
+        result = with_progress(
+            "writing the report",
+            lambda _step: build_report(
+                store=store, log=log, objectives=objectives, period=period, out=out
+            ),
+        )
+    for name, reason in result.skipped.items():
+        err.print(f"[yellow]left out {name}:[/] {reason}", highlight=False)
+    typer.echo(f"report written to {result.path.resolve()}")

@@ -1,0 +1,361 @@
+"""The monthly service review: one HTML file a quality manager can take to the governance meeting.
+
+Each section reads the public API (:mod:`pdca.api`) and writes what it finds; the report adds
+no analytics of its own. A section whose data is missing (no survey, no support levels, …) says
+so instead of failing the whole report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pdca import api
+from pdca.errors import PdcaError
+from pdca.render import control_chart_svg, format_duration
+from pdca.reports.html import (
+    Section,
+    chart,
+    esc,
+    finding,
+    page,
+    paragraph,
+    status_badge,
+    table,
+)
+
+DEFAULT_OUT = "pdca-report.html"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every section is asked about."""
+
+    store: Path | str | None
+    log: str
+    objectives: Path | str | None
+    period: str
+
+
+@dataclass
+class ReportResult:
+    """The written file and what it holds."""
+
+    path: Path
+    sections: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Sections left out, with the reason."""
+
+
+def _hours(seconds: Any) -> str:
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return ""
+    return format_duration(float(seconds))
+
+
+def _pct(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{100 * float(value):.1f} %"
+
+
+# -- sections --------------------------------------------------------------------------------------
+def scorecard(ctx: Context) -> Section:
+    """Every KPI of the reporting period against its target."""
+    card = api.scorecard(store=ctx.store, log=ctx.log, objectives=ctx.objectives, period=ctx.period)
+    if card.empty:
+        return Section("scorecard", "Scorecard", paragraph("No ticket was opened yet."))
+    period = str(card["period"].iloc[0])
+    shown = card.assign(status=[status_badge(s) for s in card["status"]])
+    red = card[card["status"] == "red"]
+    lines = [paragraph(f"Reporting {ctx.period} starting {period}, against the targets.")]
+    if not red.empty:
+        names = ", ".join(red["name"])
+        lines.append(finding(f"Off target by more than 10 %: {names}.", alert=True))
+    lines.append(
+        table(
+            shown,
+            columns={
+                "name": "KPI",
+                "value": "Value",
+                "unit": "Unit",
+                "target": "Target",
+                "status": "Status",
+                "previous": "Previous",
+                "trend": "Trend",
+                "benchmark": "Published reference",
+            },
+            raw=("status",),
+        )
+    )
+    return Section("scorecard", "Scorecard", "".join(lines))
+
+
+def changes(ctx: Context) -> Section:
+    """What moved most since the previous period, in words."""
+    card = api.scorecard(store=ctx.store, log=ctx.log, objectives=ctx.objectives, period=ctx.period)
+    rows = []
+    for r in card.itertuples(index=False):
+        prev, now = float(str(r.previous)), float(str(r.value))
+        if math.isnan(prev) or prev == 0 or math.isnan(now):
+            continue
+        rel = (now - prev) / abs(prev)
+        rows.append((abs(rel), rel, r))
+    rows.sort(key=lambda x: -x[0])
+    items = [
+        finding(f"{r.name}: {r.previous:,.4g} → {r.value:,.4g} {r.unit} ({rel:+.0%}); {r.trend}.")
+        for _, rel, r in rows[:5]
+        if abs(rel) >= 0.05
+    ]
+    body = "".join(items) or paragraph("No KPI moved by 5 % or more since the previous period.")
+    return Section("changes", "What changed since the previous period", body)
+
+
+TREND_KPIS = ("mttr", "sla_resolution", "volume", "fcr")
+"""KPIs whose whole-desk weekly control chart the review shows."""
+
+
+def trends(ctx: Context) -> Section:
+    """Weekly control charts of the key KPIs, and the current signals per group, in words."""
+    desk = api.monitor_details(
+        store=ctx.store, log=ctx.log, kpis=TREND_KPIS, by=None, objectives=ctx.objectives
+    )
+    lines = []
+    names = dict(zip(*(api.kpi_catalogue()[c] for c in ("kpi", "name")), strict=True))
+    for (kpi_id, _group), frame in desk.panels.items():
+        row = desk.charts[desk.charts["kpi"] == kpi_id]
+        name = names.get(kpi_id, kpi_id)
+        chart_id = str(row["chart"].iloc[0]) if "chart" in row and len(row) else ""
+        svg = control_chart_svg(
+            frame, title=f"{name}, per week", subtitle=f"{chart_id} chart", height=220
+        )
+        lines.append(chart(svg))
+    if "message" in desk.signals:
+        lines += [finding(str(t), alert=True) for t in desk.signals["message"].head(6)]
+    groups = api.monitor(
+        store=ctx.store, log=ctx.log, kpis=TREND_KPIS, objectives=ctx.objectives, top=8
+    )
+    if not groups.empty:
+        lines.append("<h3>Signals per group in the last weeks</h3>")
+        worst = groups.drop_duplicates(subset=["group", "kpi"]).head(8)
+        lines += [finding(str(m), alert=True) for m in worst["message"]]
+    if not lines:
+        lines.append(paragraph("Too few weeks of data for control charts.", "note"))
+    return Section("trends", "KPI trends and control charts", "".join(lines))
+
+
+def process(ctx: Context) -> Section:
+    """The process map (pruned to what matters) and the bottlenecks."""
+    svg = api.process_map(
+        store=ctx.store, log=ctx.log, max_activities=12, min_edge_share=0.02, label="frequency"
+    )
+    slow = api.mine("bottlenecks", store=ctx.store, log=ctx.log, top=5)
+    lines = [chart(svg, "Most frequent steps and paths; edge width by number of tickets.")]
+    if not slow.empty:
+        top = slow.iloc[0]
+        lines.append(
+            finding(
+                f"Biggest bottleneck: tickets wait {_pct(top['share'])} of all waiting time "
+                f"after \u201c{top.iloc[0]}\u201d (median {_hours(top['median'])} per ticket)."
+            )
+        )
+        lines.append(
+            table(
+                slow,
+                columns={
+                    slow.columns[0]: "Step",
+                    "total": "Total waiting",
+                    "share": "Share",
+                    "median": "Median wait",
+                    "cases": "Tickets",
+                },
+                formats={"total": _hours, "median": _hours, "share": _pct},
+            )
+        )
+    return Section("process", "How tickets flow", "".join(lines))
+
+
+def pingpong(ctx: Context) -> Section:
+    """Tickets returning to a team they had left, and escalations."""
+    parts = api.mine_parts("pingpong", store=ctx.store, log=ctx.log, top=5)
+    s = parts["summary"].iloc[0]
+    lines = [
+        finding(
+            f"{int(s['ping_pong_tickets']):,} of {int(s['tickets']):,} tickets "
+            f"({_pct(s['share'])}) came back to a team they had left; each such ticket spent a "
+            f"median {_hours(s['median_cost'])} away before coming back."
+        ),
+        table(
+            parts["pairs"].head(5),
+            columns={
+                "holder": "Team",
+                "via": "Bounced via",
+                "bounces": "Bounces",
+                "tickets": "Tickets",
+                "total_away": "Time away",
+            },
+            formats={"total_away": _hours},
+        ),
+    ]
+    esc_parts = api.mine_parts("escalation", store=ctx.store, log=ctx.log)
+    e = esc_parts["summary"].iloc[0]
+    if int(e["resolved"] or 0) > 0 and len(esc_parts["paths"]):
+        lines.append(
+            finding(
+                f"Push-to-front: {_pct(e['push_to_front_share'])} of resolved tickets were "
+                f"resolved at the first line without escalation; {_pct(e['escalation_share'])} "
+                "of tickets reached a higher support level."
+            )
+        )
+        lines.append(
+            table(
+                esc_parts["paths"].head(6),
+                columns={"path": "Path", "tickets": "Tickets", "share": "Share"},
+                formats={"share": _pct},
+            )
+        )
+    else:
+        lines.append(paragraph("The log names no support levels: no escalation paths.", "note"))
+    return Section("pingpong", "Ping-pong and escalation", "".join(lines))
+
+
+def conformance(ctx: Context) -> Section:
+    """Deviations from the designed process (ITIL incident model by default)."""
+    parts = api.mine_parts("conformance", store=ctx.store, log=ctx.log, top=8)
+    s = parts["summary"].iloc[0]
+    lines = [
+        finding(
+            f"{_pct(s['share'])} of tickets followed the designed process exactly "
+            f"(mean fitness {float(s['mean_fitness']):.2f})."
+        ),
+        table(
+            parts["top"],
+            columns={
+                "kind": "Deviation",
+                "from": "From",
+                "to": "To",
+                "deviations": "Times",
+                "tickets": "Tickets",
+                "share": "Share of tickets",
+                "example": "Example",
+            },
+            formats={"share": _pct},
+        ),
+    ]
+    return Section("conformance", "Deviations from the designed process", "".join(lines))
+
+
+def capability(ctx: Context) -> Section:
+    """SLA capability per priority."""
+    cap = api.sla_capability(store=ctx.store, log=ctx.log, objectives=ctx.objectives)
+    if cap.empty:
+        body = paragraph("Too few tickets with an SLA target to judge capability.", "note")
+        return Section("capability", "SLA capability", body)
+    worst = cap.sort_values("met").iloc[0]
+    lines = [
+        finding(
+            f"Priority {worst['priority']} meets its resolution target "
+            f"({worst['target_h']:g} h) for {_pct(worst['met'])} of tickets "
+            f"(Ppk {worst['ppk']:.2f}; sigma level {worst['sigma_level']:.1f})."
+        ),
+        table(
+            cap,
+            columns={
+                "priority": "Priority",
+                "tickets": "Tickets",
+                "target_h": "Target (h)",
+                "median_h": "Median (h)",
+                "p90_h": "90th pct (h)",
+                "met": "Within target",
+                "ppk": "Ppk",
+                "dpmo": "DPMO",
+                "sigma_level": "Sigma level",
+            },
+            formats={"met": _pct},
+        ),
+        paragraph(
+            "Ppk by the percentile method (resolution times are skewed); sigma level with the "
+            "conventional 1.5 sigma shift (docs/spc.md).",
+            "note",
+        ),
+    ]
+    return Section("capability", "SLA capability", "".join(lines))
+
+
+def register(ctx: Context) -> Section:
+    """Each improvement initiative with its staged control chart and its verdict in words."""
+    entries = api.register_report(store=ctx.store)
+    if not entries:
+        body = paragraph(
+            "No improvement initiative yet: `pdca improve suggest` proposes some.", "note"
+        )
+        return Section("register", "Improvement register", body)
+    lines = []
+    for entry in entries:
+        record = entry["initiative"]
+        title = str(record.get("title", "")) if isinstance(record, dict) else str(record)
+        verdict = entry.get("verdict") or "not verified yet"
+        lines.append(f"<h3>{esc(title)} — {esc(verdict)}</h3>")
+        lines.append(finding(str(entry.get("sentence", "")), alert=verdict == "worsened"))
+        lines += [finding(str(a), alert=True) for a in entry.get("alerts") or []]
+        limits = entry.get("limits")
+        if limits is not None and len(limits):
+            svg = control_chart_svg(limits, title=f"{title}: before and after go-live", height=200)
+            lines.append(chart(svg))
+    return Section("register", "Improvement register", "".join(lines))
+
+
+SECTIONS: list[tuple[str, Callable[[Context], Section]]] = [
+    ("scorecard", scorecard),
+    ("changes", changes),
+    ("trends", trends),
+    ("process", process),
+    ("pingpong", pingpong),
+    ("conformance", conformance),
+    ("capability", capability),
+    ("register", register),
+]
+"""The sections of the review, in order. Other modules may insert theirs."""
+
+
+def build_report(
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    objectives: Path | str | None = None,
+    period: str = "month",
+    out: Path | str = DEFAULT_OUT,
+) -> ReportResult:
+    """Write the service review to ``out`` and say what it holds."""
+    status = api.status(store)
+    if status.empty:
+        raise PdcaError("the store is empty", "import data first with `pdca ingest FILE`")
+    names = status["log"].tolist()
+    chosen = log or (names[0] if len(names) == 1 else None)
+    if chosen is None:
+        raise PdcaError(f"the store holds several logs ({', '.join(names)})", "choose with --log")
+    ctx = Context(store, chosen, objectives, period)
+    result = ReportResult(Path(out))
+    sections = []
+    for name, build in SECTIONS:
+        try:
+            sections.append(build(ctx))
+            result.sections.append(name)
+        except PdcaError as exc:
+            result.skipped[name] = str(exc)
+    row = status[status["log"] == chosen].iloc[0]
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    subtitle = (
+        f"Log {chosen}: {int(row['tickets']):,} tickets, {int(row['events']):,} events. "
+        f"Generated by pdca on {stamp}."
+    )
+    html_text = page(f"Service review — {chosen}", subtitle, sections)
+    result.path.write_text(html_text, encoding="utf-8")
+    return result
+
+
+__all__ = ["SECTIONS", "Context", "ReportResult", "build_report", "esc"]

@@ -1,0 +1,242 @@
+"""Where simulated chunks go: a pdca store, a CSV file or a Parquet file.
+
+The file sinks stream: each chunk is written and dropped, so memory stays flat however long the
+simulation. The store sink gathers chunks into imports of at most ``batch_events`` events (one
+import for the usual sizes): every import rebuilds the log's ticket table in the store, so fewer,
+larger imports are much faster, while the cap bounds the memory for very large runs. Survey
+responses go to the store after the events of their batch, or to a sibling file
+(``NAME.surveys.csv`` / ``.parquet``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from pdca.errors import InputError, StoreError
+from pdca.model.batch import QUARANTINE_COLUMNS, ImportBatch
+from pdca.model.schema import Col
+from pdca.model.surveys import SurveyBatch
+from pdca.simulate.config import SimulationConfig
+from pdca.simulate.generator import Chunk
+from pdca.simulate.truth import (
+    HIDDEN_FILE,
+    OBJECTIVES_FILE,
+    TRUTH_FILE,
+    SimulationTruth,
+    objectives_toml,
+)
+
+SOURCE = "simulator"
+BATCH_EVENTS = 1_000_000
+"""Largest number of events the store sink hands to one import."""
+FORMATS = ("store", "csv", "parquet")
+
+
+class Sink(Protocol):
+    """Receives chunks in order, then the ground truth."""
+
+    def write(self, chunk: Chunk) -> None:
+        """Take one chunk."""
+
+    def close(self, truth: SimulationTruth) -> list[Path]:
+        """Finish; returns the files written."""
+
+
+def fingerprint(config: SimulationConfig) -> str:
+    """SHA-256 of the configuration: the simulated 'file's' checksum in the import record."""
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()
+
+
+def _pandas(table: pa.Table) -> pd.DataFrame:
+    # Arrow-backed columns: no per-value Python objects, and the store turns them straight back
+    frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    return frame
+
+
+class _Hidden:
+    """Streams the per-ticket hidden values to a Parquet file, when asked for."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table | None) -> None:
+        if self.path is None or table is None:
+            return
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> list[Path]:
+        if self.writer is None or self.path is None:
+            return []
+        self.writer.close()
+        return [self.path]
+
+
+class StoreSink:
+    """Appends the simulated log to a pdca store (one or a few imports)."""
+
+    def __init__(
+        self,
+        root: Path,
+        config: SimulationConfig,
+        *,
+        hidden: bool = True,
+        batch_events: int = BATCH_EVENTS,
+    ) -> None:
+        from pdca.engine.store import Store  # noqa: PLC0415 (the engine loads on use)
+
+        self.root = root
+        self.config = config
+        self.batch_events = batch_events
+        self.store = Store.open(root)
+        if config.log in set(self.store.logs()[Col.LOG]):
+            self.store.close()
+            raise StoreError(
+                f"the store {root} already holds a log named {config.log!r}",
+                "simulate into another store (--store DIR) or give the log another name",
+            )
+        self.events: list[pa.Table] = []
+        self.surveys: list[pa.Table] = []
+        self.pending = 0
+        self.import_ids: list[int] = []
+        self.hidden = _Hidden(root / HIDDEN_FILE if hidden else None)
+
+    def write(self, chunk: Chunk) -> None:
+        self.events.append(chunk.events)
+        self.surveys.append(chunk.surveys)
+        self.pending += chunk.events.num_rows
+        self.hidden.write(chunk.hidden)
+        if self.pending >= self.batch_events:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.events:
+            return
+        events = pa.concat_tables(self.events)
+        surveys = pa.concat_tables(self.surveys)
+        self.events, self.surveys, self.pending = [], [], 0
+        path = f"simulate:seed={self.config.seed}"
+        sha = fingerprint(self.config)
+        details: dict[str, Any] = {
+            "simulation": {"seed": self.config.seed, "days": self.config.days}
+        }
+        quarantine = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
+        batch = ImportBatch(
+            log=self.config.log,
+            source=SOURCE,
+            path=path,
+            sha256=sha,
+            rows_read=events.num_rows,
+            events=_pandas(events),
+            quarantine=quarantine,
+            details=details,
+        )
+        self.import_ids.append(self.store.append(batch).import_id)
+        if surveys.num_rows:
+            survey_batch = SurveyBatch(
+                log=self.config.log,
+                path=path,
+                sha256=sha,
+                rows_read=surveys.num_rows,
+                responses=_pandas(surveys),
+                quarantine=quarantine,
+                details={**details, "instrument": "csat", "scale": [1.0, 5.0]},
+                source=SOURCE,
+            )
+            self.import_ids.append(self.store.append_surveys(survey_batch).import_id)
+
+    def close(self, truth: SimulationTruth) -> list[Path]:
+        try:
+            self._flush()
+        finally:
+            self.store.close()
+        written = [
+            truth.save(self.root / TRUTH_FILE),
+            self._objectives(self.root / OBJECTIVES_FILE),
+            *self.hidden.close(),
+        ]
+        return [self.root, *written]
+
+    def abort(self) -> None:
+        """Close the store without writing what is still pending."""
+        self.store.close()
+        self.hidden.close()
+
+    def _objectives(self, path: Path) -> Path:
+        path.write_text(objectives_toml(self.config), encoding="utf-8")
+        return path
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    name = path.name
+    for ext in (".csv", ".parquet", ".pq"):
+        if name.lower().endswith(ext):
+            name = name[: -len(ext)]
+            break
+    return path.with_name(name + suffix)
+
+
+class FileSink:
+    """Streams events (and, beside them, survey responses) to CSV or Parquet."""
+
+    def __init__(self, path: Path, fmt: str, *, hidden: bool = True) -> None:
+        if fmt not in ("csv", "parquet"):
+            raise InputError(f"cannot write {fmt!r}", f"use one of: {', '.join(FORMATS)}")
+        if not path.parent.exists():
+            raise InputError(f"the folder {path.parent} does not exist", "create it first")
+        self.path = path
+        self.fmt = fmt
+        ext = ".csv" if fmt == "csv" else ".parquet"
+        self.survey_path = _sibling(path, f".surveys{ext}")
+        self.truth_path = _sibling(path, ".simulation.json")
+        self.writers: dict[str, Any] = {}
+        self.hidden = _Hidden(_sibling(path, ".tickets.parquet") if hidden else None)
+
+    def _write(self, key: str, path: Path, table: pa.Table) -> None:
+        if self.fmt == "csv":
+            # whole seconds read back everywhere ("2025-01-01 08:00:00")
+            table = table.set_column(
+                _time_column(table), table.schema.field(_time_column(table)).name,
+                table.column(_time_column(table)).cast(pa.timestamp("s")),
+            )  # fmt: skip
+        writer = self.writers.get(key)
+        if writer is None:
+            if self.fmt == "csv":
+                writer = pacsv.CSVWriter(path, table.schema)
+            else:
+                writer = pq.ParquetWriter(path, table.schema)
+            self.writers[key] = writer
+        writer.write_table(table)
+
+    def write(self, chunk: Chunk) -> None:
+        self._write("events", self.path, chunk.events)
+        self._write("surveys", self.survey_path, chunk.surveys)
+        self.hidden.write(chunk.hidden)
+
+    def close(self, truth: SimulationTruth) -> list[Path]:
+        for writer in self.writers.values():
+            writer.close()
+        return [self.path, self.survey_path, truth.save(self.truth_path), *self.hidden.close()]
+
+    def abort(self) -> None:
+        """Close the files (they hold what was written so far)."""
+        for writer in self.writers.values():
+            writer.close()
+        self.hidden.close()
+
+
+def _time_column(table: pa.Table) -> int:
+    """Index of the table's timestamp column (events: timestamp; surveys: responded_at)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type):
+            return i
+    raise ValueError("no timestamp column")  # pragma: no cover - both tables have one
