@@ -12,7 +12,7 @@ from importlib import import_module
 
 from pdca.interfaces.cli.common import app
 
-COMMAND_GROUPS = ("data", "measure", "analyse", "control", "improve", "report", "demo")
+COMMAND_GROUPS = ("data", "measure", "analyse", "control", "improve", "report", "demo", "simulate")
 """Modules of commands, in the order of the cycle (and of `pdca --help`)."""
 
 for _group in COMMAND_GROUPS:
