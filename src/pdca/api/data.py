@@ -17,7 +17,6 @@ from pdca.api.common import choose_log
 from pdca.engine.store import DB_FILE, Store, resolve_store_dir
 from pdca.errors import InputError, StoreError
 from pdca.ingest.options import LoadOptions
-from pdca.methods.mining.materialize import derivations as mining_derivations
 
 if TYPE_CHECKING:
     from pdca.ingest.surveys import SurveyColumns
@@ -64,6 +63,13 @@ class ImportReport:
         return out
 
 
+def _derivations() -> list[Any]:
+    """What the import keeps for the analyses (loaded on use: see the module docstring)."""
+    from pdca.methods.mining.materialize import derivations  # noqa: PLC0415
+
+    return list(derivations())
+
+
 def ingest(
     path: Path | str,
     *,
@@ -81,7 +87,7 @@ def ingest(
     batch = load_source(path, source, options)
     progress("storing")
     with Store.open(store) as st:
-        result = st.append(batch, derive=mining_derivations())
+        result = st.append(batch, derive=_derivations())
     report = ImportReport(
         import_id=result.import_id,
         log=batch.log,

@@ -18,12 +18,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from pdca.api.improve import new_initiative, verify_initiative
-from pdca.engine.store import DB_FILE, Store
 from pdca.errors import InputError
-from pdca.methods.mining.materialize import derivations
-from pdca.reports.review import build_report
-from pdca.simulate import InjectedChange, SimulationConfig, simulate
+
+DB_FILE = "pdca.duckdb"
+"""The store's database file (see :mod:`pdca.engine.store`); this module loads the engine, the
+simulator and the statistics only when the demo runs, so that `pdca --help` stays quick."""
 
 DEMO_STORE = Path("pdca-demo")
 DEMO_REPORT = Path("pdca-report.html")
@@ -70,6 +69,13 @@ def demo(
     progress: Callable[[str], None] = lambda _s: None,
 ) -> DemoResult:
     """Simulate, analyse and report; see the module docstring."""
+    # loaded on use (see DB_FILE)
+    from pdca.api.improve import new_initiative, verify_initiative  # noqa: PLC0415
+    from pdca.engine.store import Store  # noqa: PLC0415
+    from pdca.methods.mining.materialize import derivations  # noqa: PLC0415
+    from pdca.reports.review import build_report  # noqa: PLC0415
+    from pdca.simulate import InjectedChange, SimulationConfig, simulate  # noqa: PLC0415
+
     began = time.perf_counter()
     root = Path(store)
     _fresh(root)
