@@ -21,7 +21,6 @@ from pdca.methods.kpi.evaluate import Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
 from pdca.methods.kpi.source_sla import source_agreement, source_verdicts
-from pdca.methods.spc.capability import Capability
 from pdca.model.objectives import load_objectives
 from pdca.model.schema import Col
 
@@ -193,6 +192,8 @@ def sla_capability(
     (percentile method: (USL - P50) / (P99.865 - P50), for skewed times), ``dpmo`` and
     ``sigma_level`` (with the conventional 1.5 sigma shift); see docs/spc.md.
     """
+    from pdca.methods.spc.capability import Capability  # noqa: PLC0415 (SciPy loads on use)
+
     frame = sla(store=store, log=log, objectives=objectives, clock=clock)
     done = frame[~frame[ClockCol.RUNNING].astype(bool)]
     done = done[done[ClockCol.TARGET_S].notna() & done[ClockCol.ELAPSED_S].notna()]
