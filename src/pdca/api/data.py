@@ -70,6 +70,15 @@ def _derivations() -> list[Any]:
     return list(derivations())
 
 
+def keep_mining_traces(store: Path | str | None = None, log: str | None = None) -> None:
+    """Order the log's tickets for process mining and keep the results in the store, as an
+    import does (for logs written another way, e.g. by the simulator chunk by chunk)."""
+    from pdca.api.common import choose_log  # noqa: PLC0415 (the engine is loaded already)
+
+    with Store.open(store) as st:
+        st.refresh_derived(choose_log(st, log), _derivations())
+
+
 def ingest(
     path: Path | str,
     *,

@@ -70,9 +70,8 @@ def demo(
 ) -> DemoResult:
     """Simulate, analyse and report; see the module docstring."""
     # loaded on use (see DB_FILE)
+    from pdca.api.data import keep_mining_traces  # noqa: PLC0415
     from pdca.api.improve import new_initiative, verify_initiative  # noqa: PLC0415
-    from pdca.engine.store import Store  # noqa: PLC0415
-    from pdca.methods.mining.materialize import derivations  # noqa: PLC0415
     from pdca.reports.review import build_report  # noqa: PLC0415
     from pdca.simulate import InjectedChange, SimulationConfig, simulate  # noqa: PLC0415
 
@@ -93,8 +92,7 @@ def demo(
     progress("simulating a year of incidents")
     report = simulate(config, store=root)
     progress("ordering tickets for process mining")
-    with Store.open(root) as st:
-        st.refresh_derived(config.log, derivations())
+    keep_mining_traces(root, config.log)
     progress("verifying the improvement initiative")
     record = new_initiative(
         f"Faster {FASTER[0]} resolution (new knowledge articles)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -71,3 +72,11 @@ def with_progress(label: str, work: Callable[[Callable[[str], None]], T]) -> T:
             bar.update(task, description=f"{label}: {name}")
 
         return work(step)
+
+
+class Period(StrEnum):
+    """Periods KPIs are reported and charted by."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"

@@ -17,6 +17,7 @@ from pdca.interfaces.cli.common import (
     DelimiterOpt,
     EncodingOpt,
     FormatOpt,
+    Period,
     StoreOpt,
     app,
     delimiter_of,
@@ -34,12 +35,6 @@ class ChartFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     SVG = "svg"
-
-
-class MonitorPeriod(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
 
 
 @app.command(rich_help_panel="Control")
@@ -129,9 +124,7 @@ def monitor(
         str,
         typer.Option(help="Group by a ticket attribute; auto: service, else category; none."),
     ] = "auto",
-    period: Annotated[MonitorPeriod, typer.Option(help="Period of each point.")] = (
-        MonitorPeriod.WEEK
-    ),
+    period: Annotated[Period, typer.Option(help="Period of each point.")] = (Period.WEEK),
     phase1: Annotated[
         int | None, typer.Option(help="Limits from the first N periods (default: all).")
     ] = None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from pdca import api
 from pdca.errors import ConfigError
 from pdca.interfaces.cli.common import (
     FormatOpt,
+    Period,
     StoreOpt,
     app,
     user_errors,
@@ -20,14 +20,6 @@ from pdca.interfaces.cli.common import (
 )
 from pdca.interfaces.cli.output import Format, emit_frame, emit_record
 from pdca.methods.kpi.catalogue import get_kpi
-
-
-class Period(StrEnum):
-    """Periods KPIs can be reported by."""
-
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
 
 
 def _parse_options(pairs: list[str], kpis: list[str]) -> dict[str, dict[str, object]]:

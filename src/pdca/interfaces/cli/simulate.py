@@ -20,6 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from pdca import api
 from pdca.errors import ConfigError
 from pdca.interfaces.cli.common import FormatOpt, StoreOpt, app, err, user_errors
 from pdca.interfaces.cli.output import Format, emit_record
@@ -140,4 +141,6 @@ def simulate(
             ),
             label,
         )
+        if target == "store":
+            api.keep_mining_traces(store, report.log)
     emit_record(report.to_dict(), fmt, title=f"simulated {report.log}")
