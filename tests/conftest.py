@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,12 @@ SERVICENOW = SHARED_DATA / "servicenow_incident_event_log.csv.gz"
 VOLVO = SHARED_DATA / "bpic2013_volvo_incidents.csv.gz"
 CLOSED_PROBLEMS = SHARED_DATA / "bpic2013_closed_problems.csv.gz"
 OPEN_PROBLEMS = SHARED_DATA / "bpic2013_open_problems.csv.gz"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compiled SQL (pdca.engine.sqlcache) goes to a directory of this test run, not the user's."""
+    if "PDCA_CACHE_DIR" not in os.environ:
+        os.environ["PDCA_CACHE_DIR"] = tempfile.mkdtemp(prefix="pdca-test-cache-")
 
 
 def shared_file(path: Path) -> Path:

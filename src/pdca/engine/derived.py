@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import duckdb
-import ibis
 
+from pdca.engine import sqlcache
 from pdca.errors import ConfigError
 from pdca.model.schema import Col
 
@@ -58,23 +58,33 @@ def known(con: duckdb.DuckDBPyConnection) -> list[str]:
 def refresh(
     con: duckdb.DuckDBPyConnection,
     backend: Any,
-    events: Any,
+    events: Callable[[str], Any],
     log: str,
     derivations: Sequence[Derivation],
 ) -> None:
-    """Inside an open transaction: drop the log's rows everywhere, then rebuild them."""
+    """Inside an open transaction: drop the log's rows everywhere, then rebuild them.
+
+    ``events(log)`` gives the events of a log; the SQL of each derivation is compiled once for
+    any log and kept (:mod:`pdca.engine.sqlcache`).
+    """
     con.execute(f"CREATE TABLE IF NOT EXISTS {META} (name VARCHAR PRIMARY KEY)")
     names = set(known(con))
     for name in sorted(names):
         con.execute(f'DELETE FROM "{name}" WHERE log = ?', [log])
 
-    def table(name: str) -> Any:
-        t = backend.table(name)
-        return t.filter(t[Col.LOG] == log)
+    def table_of(of_log: str) -> Table:
+        def table(name: str) -> Any:
+            t = backend.table(name)
+            return t.filter(t[Col.LOG] == of_log)
+
+        return table
+
+    def expression(build: Build) -> Callable[[str], Any]:
+        return lambda of_log: build(events(of_log), table_of(of_log), of_log)
 
     for name, build in derivations:
         _check(name)
-        sql = ibis.to_sql(build(events, table, log), dialect="duckdb")
+        sql = sqlcache.compiled(expression(build), log)
         if name in names:
             con.execute(f'INSERT INTO "{name}" BY NAME {sql}')
         else:

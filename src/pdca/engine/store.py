@@ -18,12 +18,12 @@ from types import TracebackType
 from typing import Any
 
 import duckdb
-import ibis
 import pandas as pd
 import pyarrow as pa
 
-from pdca.engine import derived, register
+from pdca.engine import derived, register, sqlcache
 from pdca.engine import surveys as survey_writer
+from pdca.engine.backend import Backend
 from pdca.engine.cache import ResultCache
 from pdca.engine.ddl import MIGRATIONS
 from pdca.engine.derived import Derivation
@@ -186,7 +186,7 @@ class Store:
     def backend(self) -> Any:
         """The Ibis backend over this store (DuckDB)."""
         if self._ibis is None:
-            self._ibis = ibis.duckdb.from_connection(self._con)
+            self._ibis = Backend.from_connection(self._con)
         return self._ibis
 
     def events(self, log: str | None = None) -> Any:
@@ -200,7 +200,7 @@ class Store:
         if self.read_only:
             raise StoreError("the store is open read-only")
         with self._transaction():
-            derived.refresh(self._con, self.backend, self.events(log), log, derive)
+            derived.refresh(self._con, self.backend, self.events, log, derive)
         self._derived_names = None
 
     def derived(self, name: str, log: str) -> Any:
@@ -245,7 +245,7 @@ class Store:
         try:
             with self._transaction():
                 result = self._append_in_transaction(batch, cols, attr_names)
-                derived.refresh(con, self.backend, self.events(batch.log), batch.log, derive)
+                derived.refresh(con, self.backend, self.events, batch.log, derive)
         finally:
             con.unregister("_pdca_batch")
             con.unregister("_pdca_quarantine")
@@ -347,8 +347,7 @@ class Store:
         return result
 
     def _refresh_tickets(self, log: str) -> None:
-        facts = ticket_facts(self.events(log))
-        sql = ibis.to_sql(facts, dialect="duckdb")
+        sql = sqlcache.compiled(lambda of_log: ticket_facts(self.events(of_log)), log)
         self._con.execute("DELETE FROM tickets WHERE log = ?", [log])
         self._con.execute(f"INSERT INTO tickets BY NAME {sql}")
 

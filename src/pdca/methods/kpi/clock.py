@@ -55,6 +55,7 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
+from pdca.engine import sqlcache
 from pdca.methods.kpi.calendar import merge_adjacent, working_intervals
 from pdca.methods.kpi.units import SEGMENT_END, SEGMENT_START, state_segments
 from pdca.model.calendars import Calendar
@@ -195,7 +196,7 @@ def intervals_memtable(calendar: Calendar, start: datetime, end: datetime) -> An
             _WE: pa.array([_epoch(b) for _, b in rows], type=pa.float64()),
         }
     )
-    return ibis.memtable(table)
+    return sqlcache.memtable(table)
 
 
 def overlap_seconds(segments: Any, intervals: Any) -> Any:

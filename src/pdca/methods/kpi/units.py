@@ -11,6 +11,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
+from pdca.engine import sqlcache
 from pdca.methods.kpi.definition import AT
 from pdca.model.schema import Col
 from pdca.model.vocab import OPEN_STATES, State
@@ -87,7 +88,7 @@ def snapshot_grid(instants: list[tuple[datetime, datetime]]) -> Any:
             "_snapshot": pa.array(list(ends), type=pa.timestamp("us")),
         }
     )
-    return ibis.memtable(table)
+    return sqlcache.memtable(table)
 
 
 def open_at_snapshots(events: Any, grid: Any) -> Any:
