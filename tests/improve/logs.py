@@ -23,6 +23,7 @@ def write_log(
     first_week: int = 0,
     median_hours: float = 8.0,
     prefix: str = "INC",
+    priority: str = "3 - Moderate",
 ) -> Path:
     """Tickets opened over ``weeks`` weeks from ``first_week``; resolution times are lognormal
     (median ``median_hours``, log standard deviation 0.8) and multiplied by ``factor`` for
@@ -40,9 +41,9 @@ def write_log(
             resolved = active + timedelta(minutes=max(1, round(hours * 60)))
             number = f"{prefix}{week:03d}{i:04d}"
             rows += [
-                f"{number},New,0,{opened:{FORMAT}},Group A,3 - Moderate",
-                f"{number},Active,1,{active:{FORMAT}},Group A,3 - Moderate",
-                f"{number},Resolved,2,{resolved:{FORMAT}},Group A,3 - Moderate",
+                f"{number},New,0,{opened:{FORMAT}},Group A,{priority}",
+                f"{number},Active,1,{active:{FORMAT}},Group A,{priority}",
+                f"{number},Resolved,2,{resolved:{FORMAT}},Group A,{priority}",
             ]
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     return path

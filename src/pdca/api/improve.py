@@ -48,6 +48,7 @@ __all__ = [
     "new_initiative",
     "register_report",
     "register_table",
+    "reverify_all",
     "suggest_initiatives",
     "update_initiative",
     "verify_initiative",
@@ -278,24 +279,86 @@ def verify_initiative(
     with _writable(store) as st:
         record = st.initiative(initiative_id)
         check = _check(st, record, **kw)
-        user = _who(who)
-        st.update_initiative(initiative_id, {"verdict": check.record()}, user, "verified")
-        if check.adopted:
-            st.update_initiative(
-                initiative_id, {"standard": check.standard}, user, "control standard adopted"
-            )
-        if check.alerts:
-            reopened = {"status": REOPENED[record["cycle"]]}
-            st.update_initiative(
-                initiative_id, reopened, user, "control signal: reopens the Act step"
-            )
+        _keep(st, record, check, _who(who))
         return check
 
 
-def _suggestions(st: Store, log: str, target: float, top: int) -> list[Suggestion]:
+def _keep(st: Store, record: dict[str, Any], check: Check, user: str) -> None:
+    """Save a verification: the verdict, a newly adopted standard, and a reopened Act step."""
+    initiative_id = record["initiative_id"]
+    st.update_initiative(initiative_id, {"verdict": check.record()}, user, "verified")
+    if check.adopted:
+        st.update_initiative(
+            initiative_id, {"standard": check.standard}, user, "control standard adopted"
+        )
+    if check.alerts:
+        reopened = {"status": REOPENED[record["cycle"]]}
+        st.update_initiative(initiative_id, reopened, user, "control signal: reopens the Act step")
+
+
+def reverify_all(
+    *, store: Path | str | None = None, log: str | None = None, who: str | None = None
+) -> list[dict[str, Any]]:
+    """Verify again every initiative that has gone live, and keep the verdicts (after an import).
+
+    Only initiatives with a go-live date count (of ``log``, when given). Each gives one row:
+    ``initiative_id``, ``title``, ``kpi``, ``previous`` and ``verdict`` (None when it cannot be
+    verified yet, ``reason`` then says why), ``changed`` (the verdict differs from the one kept
+    before), ``alerts`` (control signals against its standard, which reopen the Act step),
+    ``status`` and ``sentence``. A store without initiatives gives an empty list at once.
+    """
+    root = resolve_store_dir(store)
+    if not (root / DB_FILE).exists():
+        return []
+    with Store.open(root, read_only=True) as st:
+        live = [
+            r
+            for r in st.initiatives()
+            if r["go_live"] is not None and (log is None or r["log"] == log)
+        ]
+    if not live:
+        return []
+    user = _who(who)
+    out = []
+    with _writable(root) as st:
+        for listed in live:
+            record = st.initiative(listed["initiative_id"])
+            previous = (record.get("verdict") or {}).get("verdict")
+            row: dict[str, Any] = {
+                "initiative_id": record["initiative_id"],
+                "title": record["title"],
+                "kpi": record["kpi"],
+                "previous": previous,
+            }
+            try:
+                check = _check(st, record)
+            except InputError as exc:
+                out.append(
+                    {**row, "verdict": None, "changed": False, "alerts": [],
+                     "status": record["status"], "sentence": None, "reason": str(exc)}
+                )  # fmt: skip
+                continue
+            _keep(st, record, check, user)
+            out.append(
+                {
+                    **row,
+                    "verdict": check.verdict,
+                    "changed": check.verdict != previous,
+                    "alerts": list(check.alerts),
+                    "status": st.initiative(record["initiative_id"])["status"],
+                    "sentence": check.sentence,
+                    "reason": None,
+                }
+            )
+    return out
+
+
+def _suggestions(
+    st: Store, log: str, target: float, top: int, spc: bool = True
+) -> list[Suggestion]:
     if not 0 < target < 1:
         raise InputError(f"the push-to-front target must lie between 0 and 1, got {target}")
-    return suggestions(_inputs(st, log), push_to_front_target=target, top=top)
+    return suggestions(_inputs(st, log), push_to_front_target=target, top=top, spc=spc)
 
 
 def suggest_initiatives(
@@ -304,11 +367,14 @@ def suggest_initiatives(
     log: str | None = None,
     push_to_front_target: float = PUSH_TO_FRONT_TARGET,
     top: int = 5,
+    spc: bool = True,
 ) -> pd.DataFrame:
-    """Candidate initiatives from the mining results, the largest expected gain first."""
+    """Candidate initiatives from the mining results, the SPC monitor's signals on the worse side
+    and low SLA capability (``spc=False`` leaves those two out), the largest expected gain first.
+    """
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
-        found = _suggestions(st, name, push_to_front_target, top)
+        found = _suggestions(st, name, push_to_front_target, top, spc)
     columns = ["key", "finding", "gain_hours_per_month", "title", "kpi", "evidence"]
     return pd.DataFrame([s.row() for s in found], columns=columns)
 
@@ -323,11 +389,12 @@ def accept_suggestion(
     go_live: When = None,
     push_to_front_target: float = PUSH_TO_FRONT_TARGET,
     top: int = 5,
+    spc: bool = True,
 ) -> dict[str, Any]:
     """Create an initiative from a suggestion: title, problem, scope, KPI, baseline, target."""
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
-        found = {s.key: s for s in _suggestions(st, name, push_to_front_target, top)}
+        found = {s.key: s for s in _suggestions(st, name, push_to_front_target, top, spc)}
     chosen = found.get(key)
     if chosen is None:
         raise InputError(

@@ -19,6 +19,26 @@ Low push-to-front
     that of tickets that stayed at L1), the mean MTTR from the KPI engine (``mttr`` by
     ``support_level_reached``). Accepting it creates an initiative on the escalation rate with
     the target 100 % − the push-to-front target.
+Signal on the worse side
+    From the SPC monitor (docs/monitor.md, its default rules and limits): the KPIs mttr, mtta,
+    fcr, reopen_rate, escalation_rate and sla_resolution per ISO week and per priority. Each
+    current signal whose effect is *worse* gives "signal: <KPI> of <priority> rose (or fell)
+    since <week>", rose when the flagged week lies above the centre line, the week being the
+    first of the signal's points; tickets without a priority are left out. From that week on:
+    units per month = the group's units (the KPI's n) ÷ (weeks × 7 ÷ 30.4375), shift = the
+    n-weighted mean of the weekly values − the centre line. Gain = |shift| × units per month for
+    a KPI in hours; for a share, |shift| ÷ 100 × units per month × the group's mean time to
+    resolve in hours over the same weeks (each ticket that moved to the worse side is valued at
+    one resolution time). Accepting it scopes an initiative to the priority, on the same KPI,
+    with the centre line as the target.
+Low SLA capability
+    For each priority with at least 30 stopped resolution clocks of one target (pdca's SLA
+    clocks on the objectives' targets, docs/sla.md), the capability of their elapsed times with
+    the target as the upper specification limit, by the percentile method (Ppk, docs/spc.md), as
+    `pdca.api.sla_capability` computes it. Ppk below 1.0 gives "SLA capability of <priority> is
+    Ppk X". Gain = the hours by which the clocks that breached overran their target ÷ months in
+    the log. Accepting it scopes an initiative to the priority, on resolution SLA compliance
+    (sla_resolution), with the target 99.865 % (the share within target that Ppk 1.0 means).
 """
 
 from __future__ import annotations
@@ -28,8 +48,11 @@ from typing import Any
 
 import pandas as pd
 
+from pdca.errors import PdcaError
+from pdca.methods.kpi.catalogue import get_kpi
+from pdca.methods.kpi.clock import RESOLUTION, ClockCol, sla_clocks
 from pdca.methods.kpi.definition import Inputs
-from pdca.methods.kpi.evaluate import Query, evaluate
+from pdca.methods.kpi.evaluate import PERIOD, Query, evaluate
 from pdca.methods.mining.escalation import FRONT_LINE, escalation
 from pdca.methods.mining.pingpong import ping_pong
 from pdca.model.schema import Col
@@ -38,6 +61,15 @@ MONTH_DAYS = 30.4375
 PUSH_TO_FRONT_TARGET = 0.70
 PINGPONG = "pingpong"
 PUSH_TO_FRONT = "push-to-front"
+SIGNAL = "signal"
+CAPABILITY = "capability"
+SIGNAL_KPIS = ("mttr", "mtta", "fcr", "reopen_rate", "escalation_rate", "sla_resolution")
+"""KPIs whose worse-side SPC signals become suggestions (their gain is stated in hours)."""
+CAPABLE_PPK = 1.0
+MIN_CLOCKS = 30
+PPK_ONE_SHARE = 99.865
+"""% within target when Ppk = 1 by the percentile method (P99.865 on the target)."""
+WEEK_MONTHS = 7 / MONTH_DAYS
 
 
 @dataclass(frozen=True)
@@ -45,7 +77,8 @@ class Suggestion:
     """A candidate initiative with its evidence."""
 
     key: str
-    """Stable name: ``pingpong/<X>/<Y>`` or ``push-to-front``."""
+    """Stable name: ``pingpong/<X>/<Y>``, ``push-to-front``, ``signal/<kpi>/<priority>`` or
+    ``capability/<priority>``."""
     finding: str
     title: str
     problem: str
@@ -173,13 +206,174 @@ def push_to_front_suggestion(inputs: Inputs, months: float, target: float) -> Su
     )
 
 
-def suggestions(
-    inputs: Inputs, *, push_to_front_target: float = PUSH_TO_FRONT_TARGET, top: int = 5
+def _labelled(frame: pd.DataFrame, by: str, group: str) -> pd.DataFrame:
+    part = frame[frame[by].astype(str) == group].dropna(subset=["value"])
+    part = part[part["n"] > 0].sort_values(PERIOD)
+    return part.assign(_label=[_week(p) for p in part[PERIOD]])
+
+
+def _week(start: Any) -> str:
+    year, week, _ = pd.Timestamp(start).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _since(part: pd.DataFrame, first: str) -> pd.DataFrame:
+    return part[part["_label"] >= first]
+
+
+def _weighted(part: pd.DataFrame) -> float | None:
+    n = float(part["n"].sum())
+    return float((part["value"] * part["n"]).sum() / n) if n else None
+
+
+def signal_suggestions(inputs: Inputs, *, by: str = Col.PRIORITY) -> list[Suggestion]:
+    """One suggestion per current SPC signal on the worse side (see the module docstring)."""
+    from pdca.methods.spc.monitor import MISSING, monitor  # noqa: PLC0415 (SciPy loads on use)
+
+    found = monitor(inputs, by=by, period="week").signals
+    found = found[(found["effect"] == "worse") & (found["group"] != MISSING)]
+    found = found[found["kpi"].isin(SIGNAL_KPIS)]
+    if found.empty:
+        return []
+    frames: dict[str, pd.DataFrame] = {}
+
+    def weekly(kpi_id: str) -> pd.DataFrame:
+        if kpi_id not in frames:
+            frames[kpi_id] = evaluate(inputs, Query(kpi_id, by=(by,), period="week"))
+        return frames[kpi_id]
+
+    out: dict[str, Suggestion] = {}
+    for row in found.sort_values(["kpi", "group", "first"]).to_dict("records"):
+        kpi = get_kpi(str(row["kpi"]))
+        group, first = str(row["group"]), str(row["first"])
+        key = f"{SIGNAL}/{kpi.id}/{group}"
+        if key in out:  # the earliest signal of a series speaks for it
+            continue
+        recent = _since(_labelled(weekly(kpi.id), by, group), first)
+        level = _weighted(recent)
+        if level is None:
+            continue
+        centre = float(row["centre"])
+        shift = level - centre
+        weeks = len(recent)
+        per_month = float(recent["n"].sum()) / (weeks * WEEK_MONTHS)
+        evidence: dict[str, Any] = {
+            "rule": row["rule"],
+            "first_week": first,
+            "last_week": row["period"],
+            "flagged_value": float(row["value"]),
+            "centre": centre,
+            "lcl": float(row["lcl"]),
+            "ucl": float(row["ucl"]),
+            "level_since": level,
+            "shift": shift,
+            "weeks": weeks,
+            "units_per_month": per_month,
+        }
+        if kpi.unit == "hours":
+            gain = abs(shift) * per_month
+        else:
+            mttr = _weighted(_since(_labelled(weekly("mttr"), by, group), first))
+            evidence["mttr_hours"] = mttr
+            gain = abs(shift) / 100 * per_month * (mttr or 0.0)
+        moved = "rose" if float(row["value"]) > centre else "fell"
+        name = kpi.name.split(" (")[0]
+        out[key] = Suggestion(
+            key=key,
+            finding="spc-signal",
+            title=f"signal: {name} of {group} {moved} since {first}",
+            problem=(
+                f"{row['message']} Since {first} it averages {level:,.3g} {kpi.unit} against a "
+                f"centre line of {centre:,.3g} {kpi.unit} ({per_month:,.0f} tickets per month); "
+                f"back at the centre line saves about {gain:,.1f} hours per month."
+            ),
+            gain_hours_per_month=gain,
+            evidence=evidence,
+            kpi=kpi.id,
+            scope={by: [group]},
+            target=round(centre, 4),
+        )
+    return list(out.values())
+
+
+def capability_suggestions(
+    inputs: Inputs, months: float, *, by: str = Col.PRIORITY
 ) -> list[Suggestion]:
-    """Every candidate initiative, the largest expected gain first."""
+    """One suggestion per priority whose resolution SLA capability (Ppk) is below 1.0."""
+    from pdca.methods.spc.capability import Capability  # noqa: PLC0415 (SciPy loads on use)
+
+    clocks = sla_clocks(inputs.events, inputs.tickets, inputs.extra.get("objectives"))
+    done = clocks.filter(
+        (clocks[ClockCol.CLOCK] == RESOLUTION)
+        & ~clocks[ClockCol.RUNNING]
+        & clocks[ClockCol.TARGET_S].notnull()
+        & clocks[ClockCol.ELAPSED_S].notnull()
+        & clocks[by].notnull()
+    )
+    table = done.select(by, ClockCol.TARGET_S, ClockCol.ELAPSED_S).to_pyarrow().to_pandas()
+    out = []
+    for (group, target_s), part in table.groupby([by, ClockCol.TARGET_S]):
+        values = part[ClockCol.ELAPSED_S].to_numpy(dtype="float64")
+        if len(values) < MIN_CLOCKS:
+            continue
+        target = float(str(target_s))
+        try:
+            fit = Capability(usl=target, method="percentile").fit(values)
+        except (ZeroDivisionError, PdcaError):  # every time equal: no spread to judge
+            continue
+        if not fit.ppk_ < CAPABLE_PPK:
+            continue
+        over = values[values > target] - target
+        overrun_h = float(over.sum()) / 3600
+        gain = overrun_h / months
+        met = float((values <= target).mean())
+        out.append(
+            Suggestion(
+                key=f"{CAPABILITY}/{group}",
+                finding="sla-capability",
+                title=f"SLA capability of {group} is Ppk {fit.ppk_:.2f}",
+                problem=(
+                    f"{len(values)} resolution clocks of {group} (target {target / 3600:,.3g} h): "
+                    f"{met:.1%} within target, median {fit.median_ / 3600:,.3g} h, Ppk "
+                    f"{fit.ppk_:.2f}; the {len(over)} breaches overran by {overrun_h:,.0f} hours, "
+                    f"{gain:,.1f} hours per month."
+                ),
+                gain_hours_per_month=gain,
+                evidence={
+                    "clocks": len(values),
+                    "target_hours": target / 3600,
+                    "median_hours": fit.median_ / 3600,
+                    "met_share": met,
+                    "ppk": fit.ppk_,
+                    "dpmo": fit.dpmo_,
+                    "sigma_level": fit.sigma_level_,
+                    "breaches": len(over),
+                    "overrun_hours": overrun_h,
+                    "months": months,
+                },
+                kpi="sla_resolution",
+                scope={by: [str(group)]},
+                target=PPK_ONE_SHARE,
+            )
+        )
+    return out
+
+
+def suggestions(
+    inputs: Inputs,
+    *,
+    push_to_front_target: float = PUSH_TO_FRONT_TARGET,
+    top: int = 5,
+    spc: bool = True,
+) -> list[Suggestion]:
+    """Every candidate initiative, the largest expected gain first (``spc``: with the SPC
+    signal and SLA capability suggestions)."""
     months = months_in(inputs.events)
     found = pingpong_suggestions(inputs.events, months, top)
     push = push_to_front_suggestion(inputs, months, push_to_front_target)
     if push is not None:
         found.append(push)
+    if spc:
+        found += signal_suggestions(inputs)
+        found += capability_suggestions(inputs, months)
     return sorted(found, key=lambda s: (-s.gain_hours_per_month, s.key))

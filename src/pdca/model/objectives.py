@@ -192,6 +192,78 @@ class Organisation(_Strict):
     """Number of users (employees or customers) entitled to support."""
 
 
+CLASS_FIELDS = (
+    "priority", "service", "category", "subcategory", "impact", "urgency", "channel", "location",
+    "ticket_type",
+)  # fmt: skip
+"""The ticket attributes a :class:`TicketClass` may name."""
+
+
+def _text_values(value: Any) -> Any:
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return (str(value),)
+    if isinstance(value, list | tuple):
+        return tuple(str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value)
+    return value
+
+
+class TicketClass(_Strict):
+    """Which tickets belong to a class (major incidents, security incidents).
+
+    A ticket belongs when any field named here has one of the listed values: its own ticket
+    attributes (priorities matched by :func:`priority_key`, other text case-insensitively), or a
+    source attribute (``attributes``) that any of its events records with one of the values.
+    """
+
+    priority: tuple[str, ...] = ()
+    service: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    subcategory: tuple[str, ...] = ()
+    impact: tuple[str, ...] = ()
+    urgency: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+    location: tuple[str, ...] = ()
+    ticket_type: tuple[str, ...] = ()
+    attributes: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @field_validator(
+        "priority", "service", "category", "subcategory", "impact", "urgency", "channel",
+        "location", "ticket_type", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _texts(cls, value: Any) -> Any:
+        return _text_values(value)
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _attribute_texts(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _text_values(v) for k, v in value.items()}
+        return value
+
+    @property
+    def empty(self) -> bool:
+        """Whether no field is named (then no ticket belongs)."""
+        return not any(getattr(self, f) for f in CLASS_FIELDS) and not self.attributes
+
+
+DEFAULT_MAJOR = TicketClass(priority=("1",))
+"""A major incident by default: a ticket of the highest priority (priority 1)."""
+DEFAULT_SECURITY = TicketClass(category=("Security",))
+"""A security incident by default: a ticket of the category Security."""
+
+
+class Continuity(_Strict):
+    """What counts as a major and as a security incident, and the security resolution target."""
+
+    major: TicketClass = DEFAULT_MAJOR
+    security: TicketClass = DEFAULT_SECURITY
+    security_target: timedelta | None = None
+    """Resolution target of security incidents (e.g. ``"1d"``); needed by security_in_target."""
+
+    _durations = field_validator("security_target", mode="before")(_duration)
+
+
 # -- the whole file --------------------------------------------------------------------------------
 class Objectives(_Strict):
     """Everything the objectives file holds; ``Objectives()`` are the defaults."""
@@ -202,6 +274,8 @@ class Objectives(_Strict):
     kpi_targets: dict[str, KpiTarget] = Field(default_factory=dict)
     cost: CostModel | None = None
     organisation: Organisation | None = None
+    continuity: Continuity | None = None
+    """``[continuity]``: None when the file has no such section (then the defaults apply)."""
 
     @field_validator("calendars", mode="after")
     @classmethod
@@ -291,12 +365,17 @@ def _config_error(source: str, exc: ValidationError) -> ConfigError:
 
 
 __all__ = [
+    "CLASS_FIELDS",
+    "DEFAULT_MAJOR",
+    "DEFAULT_SECURITY",
     "DEFAULT_SLA",
     "WILDCARD",
     "ClockOptions",
+    "Continuity",
     "KpiTarget",
     "Objectives",
     "SlaTarget",
+    "TicketClass",
     "format_duration",
     "load_objectives",
     "parse_duration",

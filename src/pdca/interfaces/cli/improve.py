@@ -1,4 +1,5 @@
-"""`pdca improve …`: the improvement register (new, list, show, update, verify, suggest)."""
+"""`pdca improve …`: the improvement register (new, list, show, update, verify, reverify,
+suggest)."""
 
 from __future__ import annotations
 
@@ -224,13 +225,17 @@ def suggest(
     l1_target: Annotated[float, typer.Option(help="Push-to-front target share (0-1).")] = 0.7,
     top: Annotated[int, typer.Option(help="How many ping-pong pairs to consider.")] = 5,
     owner: Annotated[str | None, typer.Option(help="Owner of an accepted initiative.")] = None,
+    spc: Annotated[
+        bool, typer.Option(help="Include SPC signals and low SLA capability (slower).")
+    ] = True,
     go_live: GoLiveOpt = None,
     log: LogOpt = None,
     who: WhoOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
-    """Candidate initiatives from the mining results, ranked by expected gain (hours/month)."""
+    """Candidate initiatives from mining, SPC signals and SLA capability, ranked by expected gain
+    (hours/month)."""
     with user_errors():
         if accept is not None:
             record = api.accept_suggestion(
@@ -242,13 +247,35 @@ def suggest(
                 go_live=go_live,
                 push_to_front_target=l1_target,
                 top=top,
+                spc=spc,
             )
             emit_record(_record(record), fmt, title=f"initiative {record['initiative_id']}")
             return
         frame = with_progress(
             "mining for candidates",
             lambda _step: api.suggest_initiatives(
-                store=store, log=log, push_to_front_target=l1_target, top=top
+                store=store, log=log, push_to_front_target=l1_target, top=top, spc=spc
             ),
         )
     emit_frame(frame, fmt, title="suggested initiatives")
+
+
+REVERIFY_COLUMNS = [
+    "initiative_id", "title", "kpi", "previous", "verdict", "changed", "alerts", "status",
+    "sentence", "reason",
+]  # fmt: skip
+
+
+@improve_app.command("reverify")
+def reverify(
+    log: LogOpt = None, who: WhoOpt = None, store: StoreOpt = None, fmt: FormatOpt = Format.TABLE
+) -> None:
+    """Verify again every initiative that has gone live and keep the verdicts (as after an
+    import)."""
+    from pdca.api.improve import reverify_all  # noqa: PLC0415 (loaded on use)
+
+    with user_errors():
+        rows = with_progress("verifying", lambda _step: reverify_all(store=store, log=log, who=who))
+    frame = pd.DataFrame(rows, columns=REVERIFY_COLUMNS)
+    frame["alerts"] = frame["alerts"].map(lambda a: "; ".join(a) if isinstance(a, list) else a)
+    emit_frame(frame, fmt, title="re-verified initiatives")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pdca.errors import ConfigError
 from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, elapsed_seconds, sla_clocks
+from pdca.methods.kpi.continuity import CONTINUITY_KPIS
 from pdca.methods.kpi.definition import (
     AT,
     DEN,
@@ -24,7 +25,7 @@ from pdca.methods.kpi.definition import (
     Inputs,
     Kpi,
 )
-from pdca.methods.kpi.source_sla import SOURCE_MET, source_verdicts
+from pdca.methods.kpi.source_sla import KEPT_VERDICTS, SOURCE_MET, source_verdicts
 from pdca.methods.kpi.units import (
     SEGMENT_END,
     SEGMENT_START,
@@ -175,7 +176,7 @@ def _fcr(inputs: Inputs, options: Any) -> Any:
 
 
 def _made_sla(inputs: Inputs, _: Any) -> Any:
-    verdicts = source_verdicts(inputs.events)
+    verdicts = inputs.kept_or(KEPT_VERDICTS, lambda: source_verdicts(inputs.events))
     t = _tickets(inputs)
     t = t.filter(t[Col.RESOLVED_AT].notnull())
     j = t.join(verdicts, list(TICKET_KEYS))
@@ -489,6 +490,7 @@ CATALOGUE.update({k.id: k for k in VOC_KPIS})  # Voice of the Customer: CSAT, NP
 
 
 CATALOGUE.update({k.id: k for k in WORKLOAD_KPIS})
+CATALOGUE.update({k.id: k for k in CONTINUITY_KPIS})  # availability, major and security incidents
 
 
 def get_kpi(kpi_id: str) -> Kpi:

@@ -21,6 +21,7 @@ import pandas as pd
 from pdca.errors import ConfigError
 from pdca.methods.kpi.bands import BANDS
 from pdca.methods.kpi.catalogue import CATALOGUE
+from pdca.methods.kpi.continuity import applicable as continuity_applicable
 from pdca.methods.kpi.definition import Direction, Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
 from pdca.model.objectives import KpiTarget
@@ -44,7 +45,8 @@ SCORECARD_KPIS = (
     "nps",
 )
 """KPIs of the scorecard; one with no value in the reporting period (CSAT, NPS and the response
-rate of a log without surveys) is left out."""
+rate of a log without surveys) is left out. Cost per ticket, tickets per user and the continuity
+KPIs (availability, major and security incidents) join it when they apply."""
 
 
 DEFAULT_TARGETS: dict[str, KpiTarget] = {
@@ -122,7 +124,9 @@ def scorecard(
         "tickets_per_user",
     ) * (getattr(goals, "organisation", None) is not None)
     if kpis is SCORECARD_KPIS:
-        kpis = (*kpis, *configured)
+        # continuity KPIs only where the log has major (security) incidents or the file says
+        # which tickets are: without them they raise an error rather than report 100 %
+        kpis = (*kpis, *configured, *continuity_applicable(inputs))
         if not _has_surveys(inputs):  # one cheap count instead of three empty queries
             kpis = tuple(k for k in kpis if k not in SURVEY_KPIS)
     frames = {k: evaluate(inputs, Query(k, period=period)) for k in kpis}
