@@ -15,7 +15,7 @@ import pandas as pd
 
 from pdca.api.common import choose_log
 from pdca.engine.store import DB_FILE, Store, resolve_store_dir
-from pdca.errors import InputError, StoreError
+from pdca.errors import InputError, PdcaError, StoreError
 from pdca.ingest.options import LoadOptions
 
 if TYPE_CHECKING:
@@ -44,6 +44,9 @@ class ImportReport:
     events_in_log: int
     tickets_in_log: int
     details: dict[str, Any] = field(default_factory=dict)
+    reverified: list[dict[str, Any]] = field(default_factory=list)
+    """The log's initiatives that had gone live, verified again on the new data (one row each,
+    as :func:`pdca.api.improve.reverify_all` gives them); empty when there are none."""
 
     @property
     def duplicates(self) -> int:
@@ -65,14 +68,16 @@ class ImportReport:
 
 def _derivations() -> list[Any]:
     """What the import keeps for the analyses (loaded on use: see the module docstring)."""
-    from pdca.methods.mining.materialize import derivations  # noqa: PLC0415
+    from pdca.methods.kpi.source_sla import derivations as kpi  # noqa: PLC0415
+    from pdca.methods.mining.materialize import derivations as mining  # noqa: PLC0415
 
-    return list(derivations())
+    return [*mining(), *kpi()]
 
 
 def keep_mining_traces(store: Path | str | None = None, log: str | None = None) -> None:
-    """Order the log's tickets for process mining and keep the results in the store, as an
-    import does (for logs written another way, e.g. by the simulator chunk by chunk)."""
+    """Order the log's tickets for process mining and keep the results in the store, with the
+    rest of what an import keeps for the analyses (for logs written another way, e.g. by the
+    simulator chunk by chunk)."""
     from pdca.api.common import choose_log  # noqa: PLC0415 (the engine is loaded already)
 
     with Store.open(store) as st:
@@ -97,6 +102,7 @@ def ingest(
     progress("storing")
     with Store.open(store) as st:
         result = st.append(batch, derive=_derivations())
+        live = any(r["go_live"] is not None and r["log"] == batch.log for r in st.initiatives())
     report = ImportReport(
         import_id=result.import_id,
         log=batch.log,
@@ -110,10 +116,23 @@ def ingest(
         events_in_log=result.events_in_log,
         tickets_in_log=result.tickets_in_log,
         details=batch.details,
+        reverified=_reverify(store, batch.log, progress) if live else [],
     )
     if not report.reconciles:  # pragma: no cover - an internal invariant
         raise InputError(f"internal: import counts do not reconcile: {report.to_dict()}")
     return report
+
+
+def _reverify(store: Path | str | None, log: str, progress: Progress) -> list[dict[str, Any]]:
+    """Check again every initiative of the log that went live (the data is stored: a problem
+    here is reported in the rows, it does not undo the import)."""
+    progress("verifying initiatives")
+    from pdca.api.improve import reverify_all  # noqa: PLC0415 (statistics load on use)
+
+    try:
+        return reverify_all(store=store, log=log, who="pdca ingest")
+    except PdcaError as exc:
+        return [{"initiative_id": None, "reason": f"re-verification failed: {exc}"}]
 
 
 @dataclass(frozen=True)

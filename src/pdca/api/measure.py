@@ -20,12 +20,17 @@ from pdca.methods.kpi.definition import Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
-from pdca.methods.kpi.source_sla import source_agreement, source_verdicts
+from pdca.methods.kpi.source_sla import KEPT_VERDICTS, source_agreement, source_verdicts
 from pdca.model.objectives import load_objectives
 from pdca.model.schema import Col
 
 _MEASURE_CODE = ("methods.kpi", "model", "engine")
 """Subpackages whose code decides a measured result (see :func:`code_fingerprint`)."""
+
+
+def _kept(st: Store, log: str) -> Any:
+    """The tables the import kept for the whole log (for :class:`Inputs`)."""
+    return lambda name: st.derived(name, log)
 
 
 def kpi_catalogue() -> pd.DataFrame:
@@ -67,7 +72,11 @@ def kpi(
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
         inputs = Inputs(
-            st.events(name), st.tickets(name), extra={"objectives": goals}, surveys=st.surveys(name)
+            st.events(name),
+            st.tickets(name),
+            extra={"objectives": goals},
+            surveys=st.surveys(name),
+            kept=_kept(st, name),
         )
         for kpi_id in ids:
             query = Query(
@@ -117,7 +126,11 @@ def scorecard(
         if cached is not None:
             return cached
         inputs = Inputs(
-            st.events(name), st.tickets(name), extra={"objectives": goals}, surveys=st.surveys(name)
+            st.events(name),
+            st.tickets(name),
+            extra={"objectives": goals},
+            surveys=st.surveys(name),
+            kept=_kept(st, name),
         )
         frame = build_scorecard(inputs, targets, period=period)
         cache.put(key, frame)
@@ -146,7 +159,9 @@ def sla(
         name = choose_log(st, log)
         events = st.events(name)
         clocks = sla_clocks(events, st.tickets(name), goals)
-        verdicts = source_verdicts(events)
+        verdicts = st.derived(KEPT_VERDICTS, name)
+        if verdicts is None:
+            verdicts = source_verdicts(events)
         table = clocks.left_join(verdicts, [Col.LOG, Col.CASE_ID]).drop(
             f"{Col.LOG}_right", f"{Col.CASE_ID}_right"
         )

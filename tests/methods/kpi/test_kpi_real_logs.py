@@ -6,6 +6,7 @@ with its own state table; it shares no code with the engine.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -19,6 +20,7 @@ from pdca.engine.store import Store
 from pdca.methods.kpi.clock import sla_clocks
 from pdca.methods.kpi.definition import Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
+from pdca.methods.kpi.source_sla import KEPT_VERDICTS
 from tests.conftest import SERVICENOW, VOLVO, shared_file
 
 pytestmark = pytest.mark.realdata
@@ -50,7 +52,7 @@ def sn_inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
     store = tmp_path_factory.mktemp("kpi-sn")
     pdca.ingest(shared_file(SERVICENOW), store=store)
     st = Store.open(store, read_only=True)
-    return Inputs(st.events(), st.tickets())
+    return Inputs(st.events(), st.tickets(), extra={"store": st})
 
 
 def _one(inputs: Inputs, kpi: str, **kw: object) -> pd.DataFrame:
@@ -154,11 +156,20 @@ def test_business_time_names_an_unknown_calendar(sn_inputs: Inputs) -> None:
         _one(sn_inputs, "mttr", options={"time": "business", "calendar": "night-shift"})
 
 
-def test_sla_compliance_from_made_sla(sn_inputs: Inputs, sn_tickets: pd.DataFrame) -> None:
+@pytest.mark.parametrize("kept", [False, True], ids=["from the events", "kept at import"])
+def test_sla_compliance_from_made_sla(
+    sn_inputs: Inputs, sn_tickets: pd.DataFrame, kept: bool
+) -> None:
     done = sn_tickets.dropna(subset=["final_res"])
     done = done[done["made_sla"].notna()]
     want = 100 * (done["made_sla"] == "true").mean()
-    got = _one(sn_inputs, "sla_source")
+    inputs = sn_inputs
+    if kept:
+        st = sn_inputs.extra["store"]
+        (log,) = st.logs()["log"]
+        assert st.derived(KEPT_VERDICTS, log) is not None  # the import kept the verdicts
+        inputs = replace(sn_inputs, kept=lambda name: st.derived(name, log))
+    got = _one(inputs, "sla_source")
     assert got["value"].iloc[0] == pytest.approx(want, rel=1e-12)
     assert int(got["n"].iloc[0]) == len(done)
 

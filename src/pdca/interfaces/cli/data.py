@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -70,7 +70,23 @@ def ingest(
                 path, source=source, store=store, options=options, progress=step
             ),
         )
-    emit_record(report.to_dict(), fmt, title=f"import {report.import_id}: {report.log}")
+    record = report.to_dict()
+    if fmt is not Format.JSON:
+        record["reverified"] = [_reverified(row) for row in report.reverified]
+    emit_record(record, fmt, title=f"import {report.import_id}: {report.log}")
+
+
+def _reverified(row: dict[str, Any]) -> str:
+    """One initiative verified again after the import, in words."""
+    if row.get("initiative_id") is None:
+        return str(row.get("reason"))
+    verdict = row.get("verdict") or f"not verified yet ({row.get('reason')})"
+    text = f"initiative {row['initiative_id']}: "
+    text += f"{row.get('previous')} → {verdict}" if row.get("changed") else f"{verdict}"
+    alerts = row.get("alerts") or []
+    if alerts:
+        text += f"; {len(alerts)} control alert(s), back to {row.get('status')}"
+    return text
 
 
 class SurveyInstrument(StrEnum):

@@ -57,6 +57,15 @@ class Inputs:
     extra: dict[str, Any] = field(default_factory=dict)
     surveys: Any = None
     """Survey responses of the log (Ibis table, :mod:`pdca.model.surveys`); None: no surveys."""
+    kept: Callable[[str], Any] | None = None
+    """``kept(name)`` gives a table the import kept for the whole log (see
+    :mod:`pdca.engine.derived`), or None when there is none. Set only when ``events`` are the
+    whole log: a kept table says nothing about a subset."""
+
+    def kept_or(self, name: str, compute: Callable[[], Any]) -> Any:
+        """The kept table ``name`` when there is one, else ``compute()``."""
+        table = self.kept(name) if self.kept is not None else None
+        return compute() if table is None else table
 
 
 Units = Callable[[Inputs, Any], Any]

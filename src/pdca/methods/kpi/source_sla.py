@@ -11,6 +11,7 @@ agreement
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from pdca.model.schema import Col
 SOURCE_MET = "source_met"
 """Column: the source's verdict, true when it recorded the SLA as met."""
 MADE_SLA = "made_sla"
+KEPT_VERDICTS = "kpi_source_verdicts"
+"""The derived table in which the import keeps :func:`source_verdicts` of each log."""
 _KEY = [Col.LOG, Col.CASE_ID]
 
 
@@ -44,6 +47,12 @@ def source_verdicts(events: Any, attribute: str = MADE_SLA) -> Any:
     ev = ev.mutate(_n=ibis.row_number().over(window))
     last = ev.filter(ev["_n"] == 0)
     return last.select(*_KEY, (last["_flag"] == "true").name(SOURCE_MET))
+
+
+def derivations() -> list[tuple[str, Callable[[Any, Any, str], Any]]]:
+    """What the import keeps for the KPIs: the source's verdicts, so that no question has to
+    read the events' attribute text again (the slowest part of the SLA-as-recorded KPI)."""
+    return [(KEPT_VERDICTS, lambda events, _table, _log: source_verdicts(events))]
 
 
 def compare_with_source(
@@ -118,10 +127,12 @@ def source_agreement(
 
 
 __all__ = [
+    "KEPT_VERDICTS",
     "MADE_SLA",
     "SOURCE_MET",
     "SourceAgreement",
     "compare_with_source",
+    "derivations",
     "source_agreement",
     "source_verdicts",
 ]
