@@ -36,6 +36,7 @@ from pdca.methods.mining import variants as _variants
 from pdca.methods.mining.activity import ActivityKey
 from pdca.methods.mining.chains import reassignment_chains
 from pdca.methods.mining.conformance import check_conformance
+from pdca.methods.mining.dfg import BusinessTime
 from pdca.methods.mining.filter_spec import parse_filters
 from pdca.methods.mining.filters import (
     AttributeValues,
@@ -55,6 +56,7 @@ Activity = ActivityKey | str | Sequence[str]
 __all__ = [
     "ActivityKey",
     "AttributeValues",
+    "BusinessTime",
     "EndActivities",
     "PassesThrough",
     "StartActivities",
@@ -114,15 +116,17 @@ def process_map(
     *,
     performance: bool = True,
     filters: Sequence[EventFilter] = (),
+    business: BusinessTime | None = None,
 ) -> pd.DataFrame:
     """The process map: one row per edge ``source → target``.
 
     Columns ``source``, ``target``, ``frequency``, ``cases`` and, with ``performance``, the
     waiting times in seconds ``mean``, ``median``, ``min``, ``max``, ``p90``, ``stdev``,
-    ``total``. Sorted by source, then target.
+    ``total`` — in calendar time, or in the working hours of ``business``. Sorted by source,
+    then target.
     """
     t = _resolve(events, activity, filters)
-    frame = _frame(_dfg.edges(t, performance=performance))
+    frame = _frame(_dfg.edges(t, performance=performance, business=business))
     return frame.sort_values([_dfg.SOURCE, _dfg.TARGET], ignore_index=True)
 
 

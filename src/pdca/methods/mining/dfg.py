@@ -8,9 +8,11 @@ frequency
 cases
     How many tickets contain A → B at least once.
 waiting time (mean, median, min, max, p90, stdev, total)
-    Seconds from the A event to the B event, in calendar time. The median of an even number of
-    waits is the mean of the two middle ones; p90 interpolates linearly between neighbours;
-    stdev is the sample standard deviation (empty for an edge seen once).
+    Seconds from the A event to the B event, in calendar time — or, when a business calendar is
+    given (``BusinessTime``), only the seconds of that calendar's working hours between the
+    two events (the same working hours as the SLA clocks of docs/sla.md). The median of an even
+    number of waits is the mean of the two middle ones; p90 interpolates linearly between
+    neighbours; stdev is the sample standard deviation (empty for an edge seen once).
 
 A step directly followed by the same step (A → A, for example two updates in a row that leave
 the state unchanged) is an edge like any other. There are no artificial start or end nodes;
@@ -25,12 +27,16 @@ naming Y — for assignment groups the same rule as the ticket fact ``reassignme
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pdca.errors import ConfigError
+from pdca.methods.kpi.clock import ClockCol, elapsed_seconds
 from pdca.methods.mining.activity import ActivityKey
 from pdca.methods.mining.traces import CODE, NEXT_CODE, NEXT_TIMESTAMP, Traces, seconds
 from pdca.methods.mining.variants import STRIDE, VARIANT, summary
+from pdca.model.calendars import Calendar
 from pdca.model.schema import Col
 
 SOURCE = "source"
@@ -44,6 +50,15 @@ KEPT_EDGES, KEPT_START, KEPT_END = "edges", "start", "end"
 """Names of the results an import keeps in :attr:`Traces.kept`."""
 HANDOVER_KEYS = (Col.ASSIGNMENT_GROUP, Col.RESOURCE, Col.SUPPORT_LEVEL)
 """Columns that name who holds a ticket, for :func:`handover_key`."""
+
+
+@dataclass(frozen=True)
+class BusinessTime:
+    """Waiting times counted in a calendar's working hours; ``window`` (naive UTC) must contain
+    every event of the traces (e.g. the log's first and last event)."""
+
+    calendar: Calendar
+    window: tuple[datetime, datetime]
 
 
 def _variant_pairs(traces: Traces) -> Any:
@@ -76,11 +91,21 @@ def coded_counts(traces: Traces) -> Any:
     )
 
 
-def coded_waits(traces: Traces) -> Any:
+def coded_waits(traces: Traces, business: BusinessTime | None = None) -> Any:
     """``source``, ``target`` (step codes) and the waiting-time statistics of every edge."""
     s = traces.steps
     pairs = s.filter(s[NEXT_CODE].notnull())
-    wait = seconds(pairs[Col.TIMESTAMP], pairs[NEXT_TIMESTAMP])
+    if business is None:
+        wait = seconds(pairs[Col.TIMESTAMP], pairs[NEXT_TIMESTAMP])
+    else:
+        pairs = elapsed_seconds(
+            pairs.select(CODE, NEXT_CODE, Col.TIMESTAMP, NEXT_TIMESTAMP),
+            business.calendar,
+            start=Col.TIMESTAMP,
+            end=NEXT_TIMESTAMP,
+            window=business.window,
+        )
+        wait = pairs[ClockCol.BUSINESS_S]
     out = pairs.group_by(**{SOURCE: pairs[CODE], TARGET: pairs[NEXT_CODE]}).aggregate(
         mean=wait.mean(),
         _q=wait.quantile([0.5, 0.9]),  # one sort per edge for both
@@ -102,22 +127,25 @@ def coded_waits(traces: Traces) -> Any:
     )
 
 
-def coded_edges(traces: Traces, *, performance: bool = True) -> Any:
+def coded_edges(
+    traces: Traces, *, performance: bool = True, business: BusinessTime | None = None
+) -> Any:
     """:func:`edges` with step codes in ``source`` and ``target`` instead of labels."""
     counts = coded_counts(traces)
     if not performance:
         return counts
-    waits = coded_waits(traces)
+    waits = coded_waits(traces, business)
     joined = counts.join(waits, [SOURCE, TARGET])
     return joined.select(SOURCE, TARGET, FREQUENCY, CASES, *WAIT_STATS)
 
 
-def edges(traces: Traces, *, performance: bool = True) -> Any:
-    """One row per edge: ``source``, ``target``, ``frequency``, ``cases`` and waiting times."""
-    if traces.kept is not None:
+def edges(traces: Traces, *, performance: bool = True, business: BusinessTime | None = None) -> Any:
+    """One row per edge: ``source``, ``target``, ``frequency``, ``cases`` and waiting times
+    (in calendar time, or in the working hours of ``business``)."""
+    if traces.kept is not None and (business is None or not performance):
         kept = traces.kept[KEPT_EDGES]
         return kept.select(SOURCE, TARGET, FREQUENCY, CASES, *(WAIT_STATS if performance else ()))
-    coded = coded_edges(traces, performance=performance)
+    coded = coded_edges(traces, performance=performance, business=business)
     named = traces.decode(traces.decode(coded, SOURCE, SOURCE), TARGET, TARGET)
     return named.select(SOURCE, TARGET, *(c for c in coded.columns if c not in (SOURCE, TARGET)))
 
