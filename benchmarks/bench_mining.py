@@ -21,9 +21,17 @@ peak RSS (``ru_maxrss``):
 A third process runs pdca's analysis alone on the store the first one wrote, to show the memory
 the analysis itself needs (the first process's peak is the import's).
 
+A fourth process takes pdca's direct path — the CSV file to results without a store
+(``pdca.api.analyse.file_events``): DuckDB reads the columns the analyses need straight from the
+file into a temporary table (one parallel pass, dates parsed with the connector's format), then
+the same mining functions order the traces once (``mining.prepare``) and compute the same four
+results. ``--threads`` and ``--memory-limit`` are passed to its DuckDB.
+
 Ratios printed: analysis on imported data (PM4Py's four analysis calls vs pdca's opening its
-kept traces plus its four), CSV file to all results (each side's in-process steps summed), and
-peak memory.
+kept traces plus its four), CSV file to all results (each side's in-process steps summed: for
+the direct path its read, ordering and four results), and peak memory. Every process's peak
+includes its Python imports: ``import pdca`` alone (pandas, pyarrow, Ibis, DuckDB) is about
+170 MiB of RSS, the floor of any pdca run.
 """
 
 from __future__ import annotations
@@ -80,6 +88,43 @@ with Store.open(store, read_only=True) as st:
     sizes |= {"edges": len(edges), "variants": len(v), "cases": len(d)}
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"steps": steps, "rss_mib": rss, "sizes": sizes}))
+"""
+
+DIRECT = """
+import json, resource, sys, time
+from contextlib import ExitStack
+steps = {}
+t = time.perf_counter()
+from pdca.api.analyse import file_events
+from pdca.methods import mining
+steps["python imports"] = time.perf_counter() - t
+csv, settings = sys.argv[1], json.loads(sys.argv[2])
+rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def step(name, fn):
+    t = time.perf_counter()
+    out = fn()
+    steps[name] = time.perf_counter() - t
+    return out
+
+with ExitStack() as stack:
+    events = step("read CSV (direct)", lambda: stack.enter_context(
+        file_events(csv, columns=["activity"], settings=settings)))
+    t = step("order traces", lambda: mining.prepare(events))
+    sizes = {"events": int(events.count().to_pyarrow().as_py())}
+    def dfg():
+        edges = mining.process_map(t, performance=False)
+        return edges, mining.start_activities(t), mining.end_activities(t)
+    def perf():
+        edges = mining.process_map(t)
+        return edges, mining.start_activities(t), mining.end_activities(t)
+    edges, _, _ = step("dfg", dfg)
+    step("performance", perf)
+    v = step("variants", lambda: mining.variant_table(t))
+    d = step("durations", lambda: mining.case_durations(t))
+    sizes |= {"edges": len(edges), "variants": len(v), "cases": len(d)}
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"steps": steps, "rss_mib": rss, "rss_imports_mib": rss_imports, "sizes": sizes}))
 """
 
 PM4PY = """
@@ -185,6 +230,23 @@ def _sum(report: dict[str, object], names: tuple[str, ...]) -> float:
     return sum(steps[n] for n in names if n in steps)
 
 
+def _direct_ratios(direct: dict[str, object], theirs: dict[str, object]) -> None:
+    ours_e = _sum(direct, ("read CSV (direct)", "order traces", *ANALYSIS))
+    theirs_e = _sum(theirs, ("read + import", *ANALYSIS))
+    rss_d, rss_t = float(direct["rss_mib"]), float(theirs["rss_mib"])  # type: ignore[arg-type]
+    floor = float(direct["rss_imports_mib"])  # type: ignore[arg-type]
+    print()
+    print(
+        f"CSV file to all results, direct path (no store): pdca {ours_e:.2f} s, "
+        f"PM4Py {theirs_e:.2f} s -> {theirs_e / ours_e:.1f}x faster (goal >= 8x)"
+    )
+    print(
+        f"peak memory, direct path: pdca {rss_d:.0f} MiB, PM4Py {rss_t:.0f} MiB "
+        f"-> {rss_d / rss_t:.2f} of PM4Py's (goal <= 0.10); of which Python imports "
+        f"{floor:.0f} MiB ({floor / rss_t:.2f} of PM4Py's)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=VOLVO)
@@ -196,6 +258,13 @@ def main() -> None:
         help="pdca alone, with at least this many events (whole copies of the log)",
     )
     parser.add_argument("--keep", type=Path, default=None, help="work here instead of a temp dir")
+    parser.add_argument("--threads", type=int, default=None, help="direct path: DuckDB threads")
+    parser.add_argument(
+        "--memory-limit", default=None, help="direct path: DuckDB memory_limit, e.g. 500MB"
+    )
+    parser.add_argument(
+        "--direct-only", action="store_true", help="the direct path and PM4Py, no import"
+    )
     args = parser.parse_args()
     if not args.file.exists():
         raise SystemExit(f"{args.file} not found (the public logs live in ../shared/data)")
@@ -212,15 +281,27 @@ def main() -> None:
         print(f"{copies} copies, {n:,} events, {mib:.0f} MiB CSV ({time.perf_counter() - t:.1f} s)")
         print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()}")
         store = work / "store"
-        reports = {"pdca": run(PDCA, str(csv), str(store), "1")}
-        reports["pdca analysis only"] = run(PDCA, str(csv), str(store), "0")
+        settings: dict[str, object] = {}
+        if args.threads:
+            settings["threads"] = args.threads
+        if args.memory_limit:
+            settings["memory_limit"] = args.memory_limit
+        reports: dict[str, dict[str, object]] = {}
+        if not args.direct_only:
+            reports["pdca"] = run(PDCA, str(csv), str(store), "1")
+            reports["pdca analysis only"] = run(PDCA, str(csv), str(store), "0")
+        reports["pdca direct (no store)"] = run(DIRECT, str(csv), json.dumps(settings))
         if args.events is None:
             reports["pm4py"] = run(PM4PY, str(csv))
         print()
         _table(reports)
         if "pm4py" not in reports:
             return
-        ours, theirs = reports["pdca"], reports["pm4py"]
+        theirs = reports["pm4py"]
+        _direct_ratios(reports["pdca direct (no store)"], theirs)
+        if args.direct_only:
+            return
+        ours = reports["pdca"]
         ours_a = _sum(ours, ("open kept traces", *ANALYSIS))
         theirs_a = _sum(theirs, ANALYSIS)
         ours_e = _sum(ours, ("read + import", "open kept traces", *ANALYSIS))

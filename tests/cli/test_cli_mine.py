@@ -105,3 +105,25 @@ def test_conformance_with_a_model_file(store: str, tmp_path: Path) -> None:
         app, ["mine", "conformance", "--model", str(tmp_path / "none.toml"), "--store", store]
     )
     assert missing.exit_code == 1
+
+
+def test_mine_a_file_directly_equals_the_store(store: str) -> None:
+    direct = _csv(["dfg", "--file", str(shared_file(VOLVO))])
+    stored = _csv(["dfg", "--store", store])
+    assert direct[["source", "target", "frequency", "cases", "median"]].equals(
+        stored[["source", "target", "frequency", "cases", "median"]]
+    )
+    variants = _csv(["variants", "--file", str(shared_file(VOLVO)), "--source", "bpic2013"])
+    assert variants["cases"].tolist() == _csv(["variants", "--store", store])["cases"].tolist()
+
+
+def test_mine_file_errors_are_one_line(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("id,when,status\nT1,2021-04-03 10:00,Open\n", encoding="utf-8")
+    result = runner.invoke(app, ["mine", "dfg", "--file", str(export)])
+    assert result.exit_code == 1
+    assert "--map" in result.output
+    assert "pdca ingest" in result.output
+    result = runner.invoke(app, ["mine", "dfg", "--source", "csv", "--store", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "--file" in result.output

@@ -1,21 +1,27 @@
 """The Analyse API: process-mining views of a log, and the process map as a picture.
 
 Every view gives one or more tables (*parts*); :func:`mine` returns one part (the view's main one
-unless ``part`` names another), :func:`mine_parts` all of them.
+unless ``part`` names another), :func:`mine_parts` all of them. Both read a log of the store, or,
+with ``file``, a CSV export directly, without importing it (the *direct path*: see
+:func:`file_events` and docs/mining.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
 
 from pdca.api.common import choose_log
+from pdca.engine.csvscan import CsvFile, open_csv
 from pdca.engine.store import Store
 from pdca.errors import InputError
+from pdca.ingest import direct
+from pdca.ingest.options import LoadOptions
 from pdca.methods import mining
 from pdca.methods.mining.bottlenecks import bottlenecks
 from pdca.methods.mining.chains import reassignment_chains
@@ -103,6 +109,49 @@ _VIEWS: dict[str, Callable[[_Ask], dict[str, pd.DataFrame]]] = {
 }
 MINING_VIEWS = tuple(_VIEWS)
 """Every view of :func:`mine`; the first part of each is its main table."""
+_TRACE_VIEWS = frozenset({"dfg", "variants", "durations", "start", "end"})
+"""Views that read only the steps of each ticket and their order."""
+
+
+@contextmanager
+def file_events(
+    file: Path | str,
+    *,
+    source: str = "auto",
+    options: LoadOptions | None = None,
+    columns: Iterable[str] | None = None,
+    settings: dict[str, str | int | bool] | None = None,
+) -> Iterator[Any]:
+    """The canonical events of a CSV export, read directly (no store): an engine table, valid
+    inside the ``with`` block, that every mining function accepts like ``store.events(log)``.
+
+    ``source`` is ``auto`` (ServiceNow or BPIC 2013, told by the header), ``servicenow``,
+    ``bpic2013`` or ``csv`` (with ``options.mapping``, a mapping file that states the timestamp
+    format). ``columns`` limits the canonical columns filled from the file (faster; the others
+    are empty); the ones that decide which rows are events and their order are always filled.
+    ``settings`` are DuckDB settings (``threads``, ``memory_limit``) for the private engine.
+    What the direct path does and does not do: :mod:`pdca.ingest.direct`.
+    """
+    read = direct.plan(file, source, options)
+    spec = CsvFile(
+        path=read.path,
+        columns=read.columns,
+        delimiter=read.delimiter,
+        encoding=read.encoding,
+        compression=read.compression,
+        missing=read.missing,
+        timestamp_format=read.timestamp_format,
+        settings=dict(settings or {}),
+    )
+    with open_csv(spec, direct.source_columns(read, columns)) as raw:
+        yield direct.canonical_events(raw, read)
+
+
+def _needed(view: str, key: mining.ActivityKey, filters: Sequence[EventFilter]) -> list[str] | None:
+    """The canonical columns a view needs, when it is known to need few (else None: all)."""
+    if view in _TRACE_VIEWS and not filters:
+        return list(key.columns)
+    return None
 
 
 def mine_parts(
@@ -115,21 +164,36 @@ def mine_parts(
     top: int | None = None,
     filters: Sequence[str] = (),
     model: Path | str | None = None,
+    file: Path | str | None = None,
+    source: str = "auto",
+    options: LoadOptions | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table of a view, main one first. ``filters`` are texts like ``priority=1 - Critical``
     (see :mod:`pdca.methods.mining.filter_spec`); ``model`` is a process-model TOML file for
-    ``conformance`` (default: the ITIL incident model)."""
+    ``conformance`` (default: the ITIL incident model). ``file`` reads a CSV export directly
+    instead of a store (``source`` and ``options`` as in :func:`file_events`; ``log`` then names
+    the file's log)."""
     build = _VIEWS.get(view)
     if build is None:
         raise InputError(f"unknown mining view {view!r}", f"use one of: {', '.join(_VIEWS)}")
     key = mining.ActivityKey(columns=tuple(activity))
     parsed = parse_filters(filters, key)
+    path = Path(model) if model else None
+    if file is not None:
+        if store is not None:
+            raise InputError(
+                "give a file to read directly or a store, not both", "leave out the store"
+            )
+        if log is not None:  # the name of the file's log
+            options = replace(options or LoadOptions(), log=log)
+        needed = _needed(view, key, parsed)
+        with file_events(file, source=source, options=options, columns=needed) as events:
+            return build(_Ask(events, key, parsed, by, top, path))
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
         events = st.events(name)
         kept = kept_traces(events, lambda table: st.derived(table, name))
-        ask = _Ask(events, key, parsed, by, top, Path(model) if model else None, kept)
-        return build(ask)
+        return build(_Ask(events, key, parsed, by, top, path, kept))
 
 
 def mine(
@@ -143,12 +207,16 @@ def mine(
     top: int | None = None,
     filters: Sequence[str] = (),
     model: Path | str | None = None,
+    file: Path | str | None = None,
+    source: str = "auto",
+    options: LoadOptions | None = None,
 ) -> pd.DataFrame:
     """One table of a process-mining view of one log: ``dfg`` (edges with frequency and waiting
     times), ``variants``, ``durations`` (per case), ``handover`` (between ``by`` values),
     ``start``/``end`` activities, ``pingpong``, ``escalation``, ``chains``, ``rework``,
     ``bottlenecks`` and ``conformance``. ``activity`` names one or more canonical columns that
-    label each step; ``part`` chooses a table other than the main one (e.g. ``summary``)."""
+    label each step; ``part`` chooses a table other than the main one (e.g. ``summary``).
+    ``file`` mines a CSV export directly, without a store (see :func:`file_events`)."""
     parts = mine_parts(
         view,
         store=store,
@@ -158,6 +226,9 @@ def mine(
         top=top,
         filters=filters,
         model=model,
+        file=file,
+        source=source,
+        options=options,
     )
     if part is None:
         return next(iter(parts.values()))

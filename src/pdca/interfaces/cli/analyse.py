@@ -11,6 +11,7 @@ import typer
 
 from pdca import api
 from pdca.errors import ConfigError
+from pdca.ingest.options import LoadOptions
 from pdca.interfaces.cli.common import StoreOpt, app, user_errors, with_progress
 from pdca.interfaces.cli.output import Format, emit_frame
 
@@ -65,7 +66,24 @@ def mine(
     min_edge_share: Annotated[
         float, typer.Option(help="svg: drop edges below this share of the busiest edge (0-1).")
     ] = 0.0,
-    log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
+    log: Annotated[
+        str | None, typer.Option(help="Log in the store (if several); with --file, its name.")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="Mine this CSV export directly, without importing it (ServiceNow, BPIC 2013, "
+            "or any CSV with --map).",
+        ),
+    ] = None,
+    source: Annotated[
+        str, typer.Option(help="With --file: auto, servicenow, bpic2013 or csv.")
+    ] = "auto",
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--map", help="With --file: mapping file (TOML) stating the columns."),
+    ] = None,
     store: StoreOpt = None,
     fmt: Annotated[MineFormat, typer.Option("--format", "-f", help="Output format.")] = (
         MineFormat.TABLE
@@ -75,10 +93,18 @@ def mine(
     steps = tuple(activity or ["activity"])
     chosen = tuple(filters or ())
     with user_errors():
+        if file is not None:
+            store = None  # the file is read instead (PDCA_STORE may still be set)
+        elif source != "auto" or mapping is not None:
+            raise ConfigError("--source and --map go with --file", "add --file PATH")
         if fmt is MineFormat.SVG:
             if view != "dfg":
                 raise ConfigError(
                     f"--format svg draws the process map, not the {view} view", "use `mine dfg`"
+                )
+            if file is not None:
+                raise ConfigError(
+                    "--format svg reads a store", "import the file first with `pdca ingest`"
                 )
             svg = with_progress(
                 "drawing the process map",
@@ -105,6 +131,9 @@ def mine(
                 top=top,
                 filters=chosen,
                 model=model,
+                file=file,
+                source=source,
+                options=LoadOptions(mapping=mapping),
             ),
         )
         if part is not None and part not in parts:
