@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -127,3 +128,36 @@ def test_mine_file_errors_are_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["mine", "dfg", "--source", "csv", "--store", str(tmp_path)])
     assert result.exit_code == 1
     assert "--file" in result.output
+
+
+def _business_seconds(ts: pd.Series) -> np.ndarray:
+    """Seconds of Monday-Friday 08:00-18:00 UTC from 2000-01-03 (a Monday) up to each instant,
+    by counting weekdays (numpy) and clipping the time of day — no code shared with pdca."""
+    days = ts.dt.normalize()
+    whole = np.busday_count(np.datetime64("2000-01-03"), days.to_numpy().astype("datetime64[D]"))
+    of_day = (ts - days).dt.total_seconds().to_numpy()
+    weekday = ts.dt.day_of_week.to_numpy() < 5
+    return whole * 36_000.0 + np.where(weekday, np.clip(of_day - 8 * 3600, 0, 36_000), 0.0)
+
+
+def test_waiting_times_in_business_hours(store: str) -> None:
+    with Store.open(store, read_only=True) as st:
+        ev = st.query("SELECT case_id, activity, timestamp, seq, import_id, row FROM events")
+    ev = ev.sort_values(["case_id", "timestamp", "seq", "import_id", "row"], kind="stable")
+    ev["b"] = _business_seconds(ev["timestamp"])
+    nxt = ev.groupby("case_id").shift(-1)
+    pairs = pd.DataFrame(
+        {"source": ev["activity"], "target": nxt["activity"], "wait": nxt["b"] - ev["b"]}
+    ).dropna(subset=["target"])
+    want = pairs.groupby(["source", "target"])["wait"].agg(["mean", "median", "max", "sum"])
+    got = _csv(["dfg", "--store", store, "--calendar", "business"])
+    got = got.set_index(["source", "target"]).sort_index()
+    want = want.sort_index()
+    assert list(got.index) == list(want.index)
+    for ours, theirs in [("mean", "mean"), ("median", "median"), ("max", "max"), ("total", "sum")]:
+        np.testing.assert_allclose(got[ours], want[theirs], rtol=1e-9, atol=1e-6, err_msg=ours)
+    calendar = _csv(["dfg", "--store", store]).set_index(["source", "target"]).sort_index()
+    assert (calendar["total"] > got["total"]).any()
+    result = runner.invoke(app, ["mine", "dfg", "--store", store, "--calendar", "night-shift"])
+    assert result.exit_code == 1
+    assert "there is no calendar 'night-shift'" in result.output

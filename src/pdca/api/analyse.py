@@ -26,12 +26,14 @@ from pdca.methods import mining
 from pdca.methods.mining.bottlenecks import bottlenecks
 from pdca.methods.mining.chains import reassignment_chains
 from pdca.methods.mining.conformance import check_conformance
+from pdca.methods.mining.dfg import business_time
 from pdca.methods.mining.escalation import escalation
 from pdca.methods.mining.filter_spec import parse_filters
 from pdca.methods.mining.materialize import KEY, kept_traces
 from pdca.methods.mining.pingpong import ping_pong
 from pdca.methods.mining.rework import rework
 from pdca.methods.mining.traces import EventFilter
+from pdca.model.objectives import load_objectives
 from pdca.model.schema import Col
 from pdca.render import EDGE_LABELS, EdgeLabel, process_map_svg
 
@@ -48,12 +50,22 @@ class _Ask:
     model: Path | None
     kept: mining.Traces | None = None
     """The traces kept at import for the whole log (default activity key), if any."""
+    calendar: str | None = None
+    """Waiting times in this calendar's working hours (``dfg``), from ``objectives``."""
+    objectives: Path | None = None
 
 
 def _traced(ask: _Ask) -> mining.Traces:
     if ask.kept is not None and ask.key == KEY and not ask.filters:
         return ask.kept
     return mining.prepare(ask.events, ask.key, ask.filters)
+
+
+def _business(ask: _Ask) -> mining.BusinessTime | None:
+    if ask.calendar is None:
+        return None
+    calendar = load_objectives(ask.objectives).calendar(ask.calendar)
+    return business_time(ask.events, calendar)
 
 
 def _pingpong(ask: _Ask) -> dict[str, pd.DataFrame]:
@@ -94,7 +106,7 @@ def _bottlenecks(ask: _Ask) -> dict[str, pd.DataFrame]:
 
 
 _VIEWS: dict[str, Callable[[_Ask], dict[str, pd.DataFrame]]] = {
-    "dfg": lambda a: {"edges": mining.process_map(_traced(a))},
+    "dfg": lambda a: {"edges": mining.process_map(_traced(a), business=_business(a))},
     "variants": lambda a: {"variants": mining.variant_table(_traced(a), top=a.top)},
     "durations": lambda a: {"cases": mining.case_durations(_traced(a))},
     "handover": lambda a: {"pairs": mining.handover(a.events, by=a.by, filters=a.filters)},
@@ -167,18 +179,24 @@ def mine_parts(
     file: Path | str | None = None,
     source: str = "auto",
     options: LoadOptions | None = None,
+    calendar: str | None = None,
+    objectives: Path | str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table of a view, main one first. ``filters`` are texts like ``priority=1 - Critical``
     (see :mod:`pdca.methods.mining.filter_spec`); ``model`` is a process-model TOML file for
     ``conformance`` (default: the ITIL incident model). ``file`` reads a CSV export directly
     instead of a store (``source`` and ``options`` as in :func:`file_events`; ``log`` then names
-    the file's log)."""
+    the file's log). ``calendar`` (a calendar of the ``objectives`` file, or a built-in one such
+    as ``business``) counts the ``dfg`` waiting times in its working hours only."""
     build = _VIEWS.get(view)
     if build is None:
         raise InputError(f"unknown mining view {view!r}", f"use one of: {', '.join(_VIEWS)}")
     key = mining.ActivityKey(columns=tuple(activity))
     parsed = parse_filters(filters, key)
     path = Path(model) if model else None
+    goals = Path(objectives) if objectives else None
+    if calendar is not None:
+        load_objectives(goals).calendar(calendar)  # a wrong name fails before any work
     if file is not None:
         if store is not None:
             raise InputError(
@@ -188,12 +206,12 @@ def mine_parts(
             options = replace(options or LoadOptions(), log=log)
         needed = _needed(view, key, parsed)
         with file_events(file, source=source, options=options, columns=needed) as events:
-            return build(_Ask(events, key, parsed, by, top, path))
+            return build(_Ask(events, key, parsed, by, top, path, None, calendar, goals))
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
         events = st.events(name)
         kept = kept_traces(events, lambda table: st.derived(table, name))
-        return build(_Ask(events, key, parsed, by, top, path, kept))
+        return build(_Ask(events, key, parsed, by, top, path, kept, calendar, goals))
 
 
 def mine(
@@ -210,13 +228,16 @@ def mine(
     file: Path | str | None = None,
     source: str = "auto",
     options: LoadOptions | None = None,
+    calendar: str | None = None,
+    objectives: Path | str | None = None,
 ) -> pd.DataFrame:
     """One table of a process-mining view of one log: ``dfg`` (edges with frequency and waiting
     times), ``variants``, ``durations`` (per case), ``handover`` (between ``by`` values),
     ``start``/``end`` activities, ``pingpong``, ``escalation``, ``chains``, ``rework``,
     ``bottlenecks`` and ``conformance``. ``activity`` names one or more canonical columns that
     label each step; ``part`` chooses a table other than the main one (e.g. ``summary``).
-    ``file`` mines a CSV export directly, without a store (see :func:`file_events`)."""
+    ``file`` mines a CSV export directly, without a store (see :func:`file_events`);
+    ``calendar`` counts the ``dfg`` waiting times in a calendar's working hours."""
     parts = mine_parts(
         view,
         store=store,
@@ -229,6 +250,8 @@ def mine(
         file=file,
         source=source,
         options=options,
+        calendar=calendar,
+        objectives=objectives,
     )
     if part is None:
         return next(iter(parts.values()))
@@ -247,6 +270,8 @@ def process_map(
     max_activities: int | None = None,
     min_edge_share: float = 0.0,
     title: str | None = None,
+    calendar: str | None = None,
+    objectives: Path | str | None = None,
 ) -> str:
     """The process map of a log as a standalone SVG document (see docs/process-map.md)."""
     if label not in EDGE_LABELS:
@@ -262,7 +287,11 @@ def process_map(
             if kept is not None and key == KEY and not parsed
             else mining.prepare(events, key, parsed)
         )
-        edges = mining.process_map(traces)
+        business = None
+        if calendar is not None:
+            chosen = load_objectives(Path(objectives) if objectives else None).calendar(calendar)
+            business = business_time(events, chosen)
+        edges = mining.process_map(traces, business=business)
         start = mining.start_activities(traces)
         end = mining.end_activities(traces)
     return process_map_svg(

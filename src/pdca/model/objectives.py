@@ -299,6 +299,17 @@ class Objectives(_Strict):
             seen[row.match_key] = i
         return self
 
+    def calendar(self, name: str) -> Calendar:
+        """The calendar called ``name`` (a ``ConfigError`` naming the known ones if none)."""
+        found = self.calendars.get(name)
+        if found is None:
+            raise ConfigError(
+                f"there is no calendar {name!r}",
+                f"use one of: {', '.join(sorted(self.calendars))} (or define it in the objectives"
+                " file)",
+            )
+        return found
+
     def target_for(
         self, service: str | None, priority: str | None, clock: Literal["response", "resolution"]
     ) -> SlaTarget | None:

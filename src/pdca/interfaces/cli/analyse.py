@@ -84,6 +84,16 @@ def mine(
         Path | None,
         typer.Option("--map", help="With --file: mapping file (TOML) stating the columns."),
     ] = None,
+    calendar: Annotated[
+        str | None,
+        typer.Option(
+            help="dfg: waiting times in this calendar's working hours (e.g. business, or one of "
+            "--objectives)."
+        ),
+    ] = None,
+    objectives: Annotated[
+        Path | None, typer.Option(help="Objectives file (TOML) defining --calendar.")
+    ] = None,
     store: StoreOpt = None,
     fmt: Annotated[MineFormat, typer.Option("--format", "-f", help="Output format.")] = (
         MineFormat.TABLE
@@ -116,6 +126,8 @@ def mine(
                     label=label,
                     max_activities=max_activities,
                     min_edge_share=min_edge_share,
+                    calendar=calendar,
+                    objectives=objectives,
                 ),
             )
             sys.stdout.write(svg + "\n")
@@ -134,6 +146,8 @@ def mine(
                 file=file,
                 source=source,
                 options=LoadOptions(mapping=mapping),
+                calendar=calendar,
+                objectives=objectives,
             ),
         )
         if part is not None and part not in parts:

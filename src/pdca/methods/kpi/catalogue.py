@@ -101,13 +101,7 @@ def _time_to(inputs: Inputs, stop: str, options: Any) -> Any:
     if options.time == "calendar":
         return t.mutate(**{AT: t[stop], VALUE: seconds_between(t[Col.OPENED_AT], t[stop])})
     objectives = inputs.extra.get("objectives") or Objectives()
-    calendar = objectives.calendars.get(options.calendar)
-    if calendar is None:
-        raise ConfigError(
-            f"there is no calendar {options.calendar!r}",
-            f"use one of: {', '.join(sorted(objectives.calendars))} (or define it in the"
-            " objectives file)",
-        )
+    calendar = objectives.calendar(options.calendar)
     span = t.aggregate(lo=t[Col.OPENED_AT].min(), hi=t[stop].max()).execute()
     lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
     if pd.isna(lo):

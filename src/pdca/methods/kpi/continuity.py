@@ -187,13 +187,7 @@ def _span(inputs: Inputs) -> tuple[datetime, datetime] | None:
 def agreed_pieces(inputs: Inputs, calendar_name: str) -> list[tuple[datetime, datetime]]:
     """The calendar's working time within the log's span, cut at every midnight (UTC)."""
     goals = _objectives(inputs)
-    calendar = goals.calendars.get(calendar_name)
-    if calendar is None:
-        raise ConfigError(
-            f"there is no calendar {calendar_name!r}",
-            f"use one of: {', '.join(sorted(goals.calendars))} (or define it in the objectives "
-            "file)",
-        )
+    calendar = goals.calendar(calendar_name)
     span = _span(inputs)
     if span is None:
         return []

@@ -28,8 +28,10 @@ naming Y — for assignment groups the same rule as the ticket fact ``reassignme
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+import pandas as pd
 
 from pdca.errors import ConfigError
 from pdca.methods.kpi.clock import ClockCol, elapsed_seconds
@@ -59,6 +61,21 @@ class BusinessTime:
 
     calendar: Calendar
     window: tuple[datetime, datetime]
+
+
+def business_time(events: Any, calendar: Calendar) -> BusinessTime:
+    """Waiting times in ``calendar``'s working hours for these events (one query for their
+    first and last instants)."""
+    span = events.aggregate(lo=events[Col.TIMESTAMP].min(), hi=events[Col.TIMESTAMP].max())
+    row = span.execute()
+    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
+    if pd.isna(lo):
+        epoch = pd.Timestamp(0).to_pydatetime()  # no events: any window will do
+        return BusinessTime(calendar, (epoch, epoch + timedelta(days=1)))
+    day = timedelta(days=1)
+    return BusinessTime(
+        calendar, (pd.Timestamp(lo).to_pydatetime() - day, pd.Timestamp(hi).to_pydatetime() + day)
+    )
 
 
 def _variant_pairs(traces: Traces) -> Any:
