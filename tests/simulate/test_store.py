@@ -138,7 +138,7 @@ def test_several_imports_give_the_same_log(tmp_path: Path) -> None:
 
     config = SimulationConfig(seed=9, days=21, tickets=1_500)
     sim = Simulator(config)
-    sink = StoreSink(tmp_path / "s", config, hidden=False, batch_events=2_000)
+    sink = StoreSink(tmp_path / "s", config, hidden=False, batch_events=1_000)
     for chunk in sim.chunks():
         sink.write(chunk)
     sink.close(sim.truth)

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -32,6 +33,9 @@ from pdca.model.batch import AppendResult, ImportBatch
 from pdca.model.facts import ticket_facts
 from pdca.model.schema import EVENT_COLUMNS, Col
 from pdca.model.surveys import SurveyAppendResult, SurveyBatch
+
+_BULK_CASES = "_pdca_bulk_cases"
+_OVERLAP = "_pdca_overlap"
 
 STORE_ENV = "PDCA_STORE"
 DEFAULT_STORE_DIR = ".pdca"
@@ -234,28 +238,71 @@ class Store:
         Each event's key is a hash of its content (every canonical field and every source
         attribute, but not its position in the file). Rows whose key repeats within the batch, or
         already exists in the log, are counted as duplicates and not stored again.
+
+        Every call rebuilds the ticket facts of the whole log; to write a large log in many
+        batches, use :meth:`bulk`, which rebuilds them once.
         """
         if self.read_only:
             raise StoreError("the store is open read-only")
-        staged, attr_names = _stage(batch)
-        cols = [c for c in EVENT_COLUMNS if c not in (Col.IMPORT_ID, Col.EVENT_KEY)]
-        con = self._con
-        con.register("_pdca_batch", staged)
-        con.register("_pdca_quarantine", batch.quarantine)
         try:
             with self._transaction():
-                result = self._append_in_transaction(batch, cols, attr_names)
-                derived.refresh(con, self.backend, self.events, batch.log, derive)
+                written = self._insert_batch(batch)
+                self._refresh_tickets(batch.log)
+                result = self._record_import(
+                    written,
+                    tickets_in_log=_scalar(
+                        self._con, "SELECT count(*) FROM tickets WHERE log = ?", batch.log
+                    ),
+                    events_in_log=_scalar(
+                        self._con, "SELECT count(*) FROM events WHERE log = ?", batch.log
+                    ),
+                )
+                derived.refresh(self._con, self.backend, self.events, batch.log, derive)
         finally:
-            con.unregister("_pdca_batch")
-            con.unregister("_pdca_quarantine")
-            con.execute("DROP TABLE IF EXISTS _pdca_keys")
+            self._unstage()
         ResultCache(self.root).clear()  # answers about the old data are of no more use
         return result
 
-    def _append_in_transaction(
-        self, batch: ImportBatch, cols: list[str], attr_names: dict[str, str] | None
-    ) -> AppendResult:
+    def bulk(self, log: str, derive: Sequence[Derivation] = ()) -> BulkAppend:
+        """Many batches of one log in one transaction, the ticket facts (and the log's derived
+        tables from ``derive``) computed once: see :class:`BulkAppend`."""
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        return BulkAppend(self, log, derive)
+
+    def _insert_batch(self, batch: ImportBatch, *, narrow: str | None = None) -> _Written:
+        """Inside a transaction: stage the batch, key it, store its new events and its
+        quarantined rows. ``narrow`` (bulk appends) names a table of the log's ticket ids that
+        may already hold events: only those tickets' events are searched for duplicates (a key
+        covers the ticket id, so no other event can have it)."""
+        staged, attr_names = _stage(batch)
+        cols = [c for c in EVENT_COLUMNS if c not in (Col.IMPORT_ID, Col.EVENT_KEY)]
+        self._con.register("_pdca_quarantine", batch.quarantine)
+        written = self._insert_staged(batch, staged, cols, attr_names, narrow)
+        self._unstage()  # on an error the caller does it, after the rollback
+        return written
+
+    def _unstage(self) -> None:
+        self._con.unregister("_pdca_batch")
+        self._con.unregister("_pdca_quarantine")
+        self._con.execute("DROP TABLE IF EXISTS _pdca_keys")
+
+    def _scan_once(self, staged: pa.Table) -> None:
+        """Make the staged batch readable as ``_pdca_batch`` by the next statement, as a stream
+        read once: DuckDB keeps every Arrow object a transaction scanned until the transaction
+        ends, which would hold all of a bulk append's batches in memory; a stream it has read
+        holds nothing."""
+        batches = iter(staged.to_batches())
+        self._con.register("_pdca_batch", pa.RecordBatchReader.from_batches(staged.schema, batches))
+
+    def _insert_staged(
+        self,
+        batch: ImportBatch,
+        staged: pa.Table,
+        cols: list[str],
+        attr_names: dict[str, str] | None,
+        narrow: str | None,
+    ) -> _Written:
         con = self._con
         row = con.execute("SELECT nextval('import_ids')").fetchone()
         assert row is not None
@@ -271,24 +318,30 @@ class Store:
             f" ELSE {attrs} END, '{{}}')"
         )
         # narrow table: position, key, and whether it is the first occurrence of a new key
+        case = "" if narrow is None else ", case_id"  # bulk appends narrow by ticket
+        self._scan_once(staged)
         con.execute(
             f"""
             CREATE TEMP TABLE _pdca_keys AS
-            SELECT "row", k FROM (
-                SELECT "row", k, row_number() OVER (PARTITION BY k ORDER BY "row") AS n
-                FROM (SELECT "row", md5(concat_ws(chr(31), {", ".join(parts)})) AS k
+            SELECT "row", k{case} FROM (
+                SELECT "row", k{case}, row_number() OVER (PARTITION BY k ORDER BY "row") AS n
+                FROM (SELECT "row"{case}, md5(concat_ws(chr(31), {", ".join(parts)})) AS k
                       FROM _pdca_batch b)
             ) WHERE n = 1
             """
         )
         n_unique = _scalar(con, "SELECT count(*) FROM _pdca_keys")
-        con.execute(
-            "DELETE FROM _pdca_keys WHERE k IN (SELECT event_key FROM events WHERE log = ?)",
-            [batch.log],
-        )
+        if narrow is None:
+            con.execute(
+                "DELETE FROM _pdca_keys WHERE k IN (SELECT event_key FROM events WHERE log = ?)",
+                [batch.log],
+            )
+        else:
+            _delete_known_keys(con, batch.log, narrow)
         attrs_sql = _attributes_sql(attr_names)
         select = ", ".join(attrs_sql if c == Col.ATTRIBUTES else f'b."{c}"' for c in cols)
         col_list = ", ".join(f'"{c}"' for c in cols)
+        self._scan_once(staged)
         con.execute(
             f"""
             INSERT INTO events ({col_list}, import_id, event_key)
@@ -297,37 +350,52 @@ class Store:
             [import_id],
         )
         stored = _scalar(con, "SELECT count(*) FROM _pdca_keys")
-        dup_file = len(batch.events) - n_unique
-        dup_store = n_unique - stored
         con.execute(
             'INSERT INTO quarantine (import_id, log, "row", reason, raw) '
             'SELECT ?, ?, "row", reason, raw FROM _pdca_quarantine',
             [import_id, batch.log],
         )
-        self._refresh_tickets(batch.log)
-        result = AppendResult(
+        return _Written(
             import_id=import_id,
+            log=batch.log,
+            source=batch.source,
+            path=batch.path,
+            sha256=batch.sha256,
+            rows_read=batch.rows_read,
+            details=batch.details,
             stored=stored,
-            duplicates_in_file=dup_file,
-            duplicates_in_store=dup_store,
+            duplicates_in_file=len(batch.events) - n_unique,
+            duplicates_in_store=n_unique - stored,
             quarantined=len(batch.quarantine),
-            tickets_in_log=_scalar(con, "SELECT count(*) FROM tickets WHERE log = ?", batch.log),
-            events_in_log=_scalar(con, "SELECT count(*) FROM events WHERE log = ?", batch.log),
         )
-        report = {**batch.details, **result.__dict__}
-        con.execute(
+
+    def _record_import(
+        self, written: _Written, *, tickets_in_log: int, events_in_log: int
+    ) -> AppendResult:
+        """Inside the transaction: write the import record of a stored batch."""
+        result = AppendResult(
+            import_id=written.import_id,
+            stored=written.stored,
+            duplicates_in_file=written.duplicates_in_file,
+            duplicates_in_store=written.duplicates_in_store,
+            quarantined=written.quarantined,
+            tickets_in_log=tickets_in_log,
+            events_in_log=events_in_log,
+        )
+        report = {**written.details, **result.__dict__}
+        self._con.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                import_id,
-                batch.log,
-                batch.source,
-                batch.path,
-                batch.sha256,
+                written.import_id,
+                written.log,
+                written.source,
+                written.path,
+                written.sha256,
                 datetime.now(UTC).replace(tzinfo=None),
-                batch.rows_read,
-                stored,
-                len(batch.quarantine),
-                dup_file + dup_store,
+                written.rows_read,
+                written.stored,
+                written.quarantined,
+                written.duplicates_in_file + written.duplicates_in_store,
                 json.dumps(report, default=str),
             ],
         )
@@ -440,6 +508,198 @@ class Store:
             )
             written.append(target)
         return written
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A batch stored inside a transaction whose import record is still to be written."""
+
+    import_id: int
+    log: str
+    source: str
+    path: str
+    sha256: str
+    rows_read: int
+    details: dict[str, Any]
+    stored: int
+    duplicates_in_file: int
+    duplicates_in_store: int
+    quarantined: int
+
+
+class BulkAppend:
+    """Many batches of one log appended in one transaction (:meth:`Store.bulk`).
+
+    :meth:`Store.append` rebuilds the ticket facts of the whole log for every batch, so writing a
+    log in k batches reads it k times. Here each batch is staged, keyed, de-duplicated and stored
+    with its quarantined rows exactly as :meth:`Store.append` does, and its import record waits;
+    the ticket facts are rebuilt once, when something needs them (before survey responses are
+    appended, whose ``unmatched`` count reads them) and at :meth:`commit`, which then rebuilds the
+    log's derived tables from ``derive`` and commits. The result is the store that appending the
+    same batches one by one gives: the same events, tickets, derived tables, quarantine, and
+    import records with the same counts (``tickets_in_log`` and ``events_in_log`` as after that
+    import). Until the commit nothing is visible to other readers, and an error, an interruption
+    or :meth:`rollback` leaves the store as it was.
+
+    Looking for duplicates in the store costs a pass over the log's event keys per batch in
+    :meth:`Store.append`; here a batch's keys are compared only with the events of its tickets
+    that may already hold events (kept in a temporary table of the log's ticket ids): a key
+    covers the ticket id, so no other event can have it. A simulation, whose tickets never span
+    two batches, thus never reads the stored events again.
+
+    Use as a context manager (commit at the end of the block, rollback on an exception)::
+
+        with store.bulk(log, derive) as bulk:
+            for batch in batches:
+                bulk.append(batch)
+        bulk.results  # one AppendResult per batch
+    """
+
+    def __init__(self, store: Store, log: str, derive: Sequence[Derivation]) -> None:
+        self.store = store
+        self.log = log
+        self.derive = tuple(derive)
+        self.results: list[AppendResult] = []
+        """One per batch, in order; complete after :meth:`commit`."""
+        self._pending: list[_Written] = []
+        self._events_in_log = 0
+        self._open = False
+        self._changed = False
+
+    def __enter__(self) -> BulkAppend:
+        self.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    def begin(self) -> None:
+        """Open the transaction (the context manager does it)."""
+        con = self.store._con
+        con.execute("BEGIN TRANSACTION")
+        self._open = True
+        try:
+            self._events_in_log = _scalar(
+                con, "SELECT count(*) FROM events WHERE log = ?", self.log
+            )
+            con.execute(
+                f"CREATE TEMP TABLE {_BULK_CASES} AS"
+                " SELECT DISTINCT case_id FROM events WHERE log = ?",
+                [self.log],
+            )
+        except BaseException:
+            self.rollback()
+            raise
+
+    def _check(self, log: str) -> None:
+        if not self._open:
+            raise StoreError("internal: the bulk append is not open")
+        if log != self.log:
+            raise StoreError(f"internal: a batch of log {log!r} in a bulk append to {self.log!r}")
+
+    def append(self, batch: ImportBatch) -> int:
+        """Store one batch of events (no ticket facts yet); returns its import id."""
+        self._check(batch.log)
+        written = self.store._insert_batch(batch, narrow=_BULK_CASES)
+        self._events_in_log += written.stored
+        self._pending.append(written)
+        self._changed = True
+        return written.import_id
+
+    def append_surveys(self, batch: SurveyBatch) -> SurveyAppendResult:
+        """Store survey responses of the log (after bringing the ticket facts up to date)."""
+        self._check(batch.log)
+        self._tickets()
+        with survey_writer.staged(self.store._con, batch):
+            result = survey_writer.append_in_transaction(self.store._con, batch)
+        self._changed = True
+        return result
+
+    def _tickets(self) -> None:
+        """Rebuild the log's ticket facts and write the waiting import records."""
+        if not self._pending:
+            return
+        con = self.store._con
+        self.store._refresh_tickets(self.log)
+        # tickets in the log after import i: the tickets whose first event came with import <= i
+        firsts = con.execute(
+            "SELECT first, count(*) FROM (SELECT min(import_id) AS first FROM events"
+            " WHERE log = ? GROUP BY case_id) GROUP BY first ORDER BY first",
+            [self.log],
+        ).fetchall()
+        events_after = self._events_in_log - sum(w.stored for w in self._pending)
+        for written in self._pending:
+            events_after += written.stored
+            tickets = sum(int(n) for first, n in firsts if int(first) <= written.import_id)
+            self.results.append(
+                self.store._record_import(
+                    written, tickets_in_log=tickets, events_in_log=events_after
+                )
+            )
+        self._pending = []
+
+    def commit(self) -> None:
+        """Ticket facts, import records and derived tables; then commit."""
+        if not self._open:
+            return
+        con = self.store._con
+        try:
+            self._tickets()
+            if self._changed:
+                derived.refresh(con, self.store.backend, self.store.events, self.log, self.derive)
+            con.execute(f"DROP TABLE IF EXISTS {_BULK_CASES}")
+        except BaseException:
+            self.rollback()
+            raise
+        con.execute("COMMIT")
+        self._open = False
+        self.store._derived_names = None
+        if self._changed:
+            ResultCache(self.store.root).clear()
+
+    def rollback(self) -> None:
+        """Forget everything appended since :meth:`begin`."""
+        if not self._open:
+            return
+        self._open = False
+        con = self.store._con
+        con.execute("ROLLBACK")
+        self.store._unstage()
+        con.execute(f"DROP TABLE IF EXISTS {_BULK_CASES}")
+        con.execute(f"DROP TABLE IF EXISTS {_OVERLAP}")
+        self._pending = []
+        self.results = []
+
+
+def _delete_known_keys(con: duckdb.DuckDBPyConnection, log: str, cases: str) -> None:
+    """Bulk appends: drop from ``_pdca_keys`` the keys the log holds already, looking only at
+    the tickets that ``cases`` (the log's ticket ids so far) and the batch share; then add the
+    batch's other tickets to ``cases``."""
+    con.execute(
+        f"CREATE TEMP TABLE {_OVERLAP} AS SELECT b.case_id FROM"
+        " (SELECT DISTINCT case_id FROM _pdca_keys) b"
+        f" SEMI JOIN {cases} c ON b.case_id IS NOT DISTINCT FROM c.case_id"
+    )
+    if _scalar(con, f"SELECT count(*) FROM {_OVERLAP}"):
+        con.execute(
+            "DELETE FROM _pdca_keys WHERE k IN (SELECT e.event_key FROM events e"
+            f" SEMI JOIN {_OVERLAP} o ON e.case_id IS NOT DISTINCT FROM o.case_id"
+            " WHERE e.log = ?)",
+            [log],
+        )
+    con.execute(
+        f"INSERT INTO {cases} SELECT DISTINCT k.case_id FROM _pdca_keys k"
+        f" ANTI JOIN {_OVERLAP} o ON k.case_id IS NOT DISTINCT FROM o.case_id"
+    )
+    con.execute(f"DROP TABLE {_OVERLAP}")
 
 
 def _sql_str(text: str) -> str:

@@ -102,6 +102,8 @@ def simulate(
 
     Beside the output go the ground truth (``simulation.json``) and, with ``hidden``, the
     per-ticket hidden values (``simulation_tickets.parquet``); see :mod:`pdca.simulate.truth`.
+    A store gets the whole log in one transaction (:class:`~pdca.simulate.sinks.StoreSink`):
+    an interrupted simulation leaves it as it was.
     """
     config = config or SimulationConfig()
     if fmt not in FORMATS:

@@ -2,17 +2,22 @@
 
 The file sinks stream: each chunk is written and dropped, so memory stays flat however long the
 simulation. The store sink gathers chunks into imports of at most ``batch_events`` events (one
-import for the usual sizes): every import rebuilds the log's ticket table in the store, so fewer,
-larger imports are much faster, while the cap bounds the memory for very large runs. Survey
-responses go to the store after the events of their batch, or to a sibling file
-(``NAME.surveys.csv`` / ``.parquet``).
+import for the usual sizes; the cap bounds the memory for very large runs) and writes them all in
+one bulk append (:meth:`pdca.engine.store.Store.bulk`): one transaction for the whole simulation,
+the log's ticket facts computed once at the end, so the time grows with the number of events and
+not with the number of imports, and an interrupted simulation leaves the store as it was. The
+survey responses wait in a temporary Parquet file in the store directory and are stored as one
+survey import after the events, in the same transaction. (``bulk=False`` appends each import on
+its own, as :meth:`~pdca.engine.store.Store.append` does, with the surveys of each batch after
+it.) The file sinks write survey responses to a sibling file (``NAME.surveys.csv`` /
+``.parquet``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -33,9 +38,14 @@ from pdca.simulate.truth import (
     objectives_toml,
 )
 
+if TYPE_CHECKING:
+    from pdca.engine.store import BulkAppend
+
 SOURCE = "simulator"
 BATCH_EVENTS = 1_000_000
 """Largest number of events the store sink hands to one import."""
+SURVEY_SPOOL = "_simulation_surveys.tmp.parquet"
+"""Where a bulk store sink keeps the survey responses until the events are stored."""
 FORMATS = ("store", "csv", "parquet")
 
 
@@ -61,7 +71,8 @@ def _pandas(table: pa.Table) -> pd.DataFrame:
 
 
 class _Hidden:
-    """Streams the per-ticket hidden values to a Parquet file, when asked for."""
+    """Streams tables to a Parquet file when given one: the per-ticket hidden values, or the
+    survey responses a bulk store sink keeps until the end."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -82,7 +93,7 @@ class _Hidden:
 
 
 class StoreSink:
-    """Appends the simulated log to a pdca store (one or a few imports)."""
+    """Appends the simulated log to a pdca store (one bulk append of one or a few imports)."""
 
     def __init__(
         self,
@@ -91,6 +102,7 @@ class StoreSink:
         *,
         hidden: bool = True,
         batch_events: int = BATCH_EVENTS,
+        bulk: bool = True,
     ) -> None:
         from pdca.engine.store import Store  # noqa: PLC0415 (the engine loads on use)
 
@@ -109,10 +121,22 @@ class StoreSink:
         self.pending = 0
         self.import_ids: list[int] = []
         self.hidden = _Hidden(root / HIDDEN_FILE if hidden else None)
+        self.path = f"simulate:seed={config.seed}"
+        self.sha = fingerprint(config)
+        self.details: dict[str, Any] = {"simulation": {"seed": config.seed, "days": config.days}}
+        self.bulk: BulkAppend | None = None
+        self.spool: _Hidden | None = None
+        if bulk:
+            self.spool = _Hidden(root / SURVEY_SPOOL)
+            self.bulk = self.store.bulk(config.log)
+            self.bulk.begin()
 
     def write(self, chunk: Chunk) -> None:
         self.events.append(chunk.events)
-        self.surveys.append(chunk.surveys)
+        if self.spool is not None:
+            self.spool.write(chunk.surveys)
+        else:
+            self.surveys.append(chunk.surveys)
         self.pending += chunk.events.num_rows
         self.hidden.write(chunk.hidden)
         if self.pending >= self.batch_events:
@@ -122,43 +146,61 @@ class StoreSink:
         if not self.events:
             return
         events = pa.concat_tables(self.events)
-        surveys = pa.concat_tables(self.surveys)
+        surveys = pa.concat_tables(self.surveys) if self.surveys else None
         self.events, self.surveys, self.pending = [], [], 0
-        path = f"simulate:seed={self.config.seed}"
-        sha = fingerprint(self.config)
-        details: dict[str, Any] = {
-            "simulation": {"seed": self.config.seed, "days": self.config.days}
-        }
-        quarantine = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
         batch = ImportBatch(
             log=self.config.log,
             source=SOURCE,
-            path=path,
-            sha256=sha,
+            path=self.path,
+            sha256=self.sha,
             rows_read=events.num_rows,
             events=_pandas(events),
-            quarantine=quarantine,
-            details=details,
+            quarantine=_no_quarantine(),
+            details=self.details,
         )
+        if self.bulk is not None:
+            self.import_ids.append(self.bulk.append(batch))
+            return
         self.import_ids.append(self.store.append(batch).import_id)
-        if surveys.num_rows:
-            survey_batch = SurveyBatch(
-                log=self.config.log,
-                path=path,
-                sha256=sha,
-                rows_read=surveys.num_rows,
-                responses=_pandas(surveys),
-                quarantine=quarantine,
-                details={**details, "instrument": "csat", "scale": [1.0, 5.0]},
-                source=SOURCE,
-            )
-            self.import_ids.append(self.store.append_surveys(survey_batch).import_id)
+        if surveys is not None and surveys.num_rows:
+            survey_import = self.store.append_surveys(self._survey_batch(surveys))
+            self.import_ids.append(survey_import.import_id)
+
+    def _survey_batch(self, surveys: pa.Table) -> SurveyBatch:
+        return SurveyBatch(
+            log=self.config.log,
+            path=self.path,
+            sha256=self.sha,
+            rows_read=surveys.num_rows,
+            responses=_pandas(surveys),
+            quarantine=_no_quarantine(),
+            details={**self.details, "instrument": "csat", "scale": [1.0, 5.0]},
+            source=SOURCE,
+        )
+
+    def _finish_bulk(self) -> None:
+        """The spooled survey responses as one import, then the commit."""
+        assert self.spool is not None
+        assert self.bulk is not None
+        spooled = self.spool.close()
+        if spooled:
+            surveys = pq.read_table(spooled[0])
+            if surveys.num_rows:
+                result = self.bulk.append_surveys(self._survey_batch(surveys))
+                self.import_ids.append(result.import_id)
+            del surveys
+        self.bulk.commit()
+        self._drop_spool()
 
     def close(self, truth: SimulationTruth) -> list[Path]:
         try:
             self._flush()
-        finally:
-            self.store.close()
+            if self.bulk is not None:
+                self._finish_bulk()
+        except BaseException:
+            self.abort()
+            raise
+        self.store.close()
         written = [
             truth.save(self.root / TRUTH_FILE),
             self._objectives(self.root / OBJECTIVES_FILE),
@@ -167,13 +209,28 @@ class StoreSink:
         return [self.root, *written]
 
     def abort(self) -> None:
-        """Close the store without writing what is still pending."""
-        self.store.close()
-        self.hidden.close()
+        """Close the store without writing what is still pending (a bulk append is rolled back:
+        the store is as it was before the simulation)."""
+        try:
+            if self.bulk is not None:
+                self.bulk.rollback()
+        finally:
+            self.store.close()
+            self.hidden.close()
+            self._drop_spool()
+
+    def _drop_spool(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+            (self.root / SURVEY_SPOOL).unlink(missing_ok=True)
 
     def _objectives(self, path: Path) -> Path:
         path.write_text(objectives_toml(self.config), encoding="utf-8")
         return path
+
+
+def _no_quarantine() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
 
 
 def _sibling(path: Path, suffix: str) -> Path:
