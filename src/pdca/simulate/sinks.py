@@ -39,7 +39,7 @@ from pdca.simulate.truth import (
 )
 
 if TYPE_CHECKING:
-    from pdca.engine.store import BulkAppend
+    from pdca.engine.bulk import BulkAppend
 
 SOURCE = "simulator"
 BATCH_EVENTS = 1_000_000
