@@ -17,7 +17,7 @@ import pytest
 import pdca
 from pdca.engine.ddl import MIGRATIONS
 from pdca.engine.store import DB_FILE, Store
-from pdca.errors import StoreError, StoreLockedError
+from pdca.errors import ConfigError, StoreError, StoreLockedError
 from pdca.ingest import LoadOptions, register
 from pdca.ingest.delimited import batch_from_delimited
 from pdca.ingest.mapping import load_mapping
@@ -210,3 +210,15 @@ def test_reimporting_an_export_into_its_store_adds_nothing(tmp_path: Path, fmt: 
     pdca.api.export(fmt, out, store=store)
     again = pdca.ingest(out, store=store, options=LoadOptions(log=first.log))
     assert (again.rows_read, again.stored, again.duplicates_in_store) == (3, 0, 3)
+
+
+def test_the_memory_limit_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDCA_MEMORY_LIMIT", "123MB")
+    with Store.open(tmp_path / "s") as st:
+        got = st.query("SELECT current_setting('memory_limit') AS m")["m"].iloc[0]
+    assert got.replace(" ", "").lower() in {"117.3mib", "123.0mb", "123mb"}
+    monkeypatch.setenv("PDCA_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="PDCA_MEMORY_LIMIT='lots' is not an amount of memory"):
+        Store.open(tmp_path / "s")

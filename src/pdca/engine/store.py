@@ -28,13 +28,16 @@ from pdca.engine.bulk import BulkAppend, Written, delete_known_keys, scalar
 from pdca.engine.cache import ResultCache
 from pdca.engine.ddl import MIGRATIONS
 from pdca.engine.derived import Derivation
-from pdca.errors import StoreError, StoreLockedError
+from pdca.errors import ConfigError, StoreError, StoreLockedError
 from pdca.model.batch import AppendResult, ImportBatch
 from pdca.model.facts import ticket_facts
 from pdca.model.schema import EVENT_COLUMNS, Col
 from pdca.model.surveys import SurveyAppendResult, SurveyBatch
 
 STORE_ENV = "PDCA_STORE"
+MEMORY_ENV = "PDCA_MEMORY_LIMIT"
+"""Largest memory DuckDB may use for a store (e.g. ``3GB``); beyond it, it spills to disk."""
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 DEFAULT_STORE_DIR = ".pdca"
 DB_FILE = "pdca.duckdb"
 CANONICAL_TABLES = ("events", "tickets", "surveys", "imports", "quarantine")
@@ -48,6 +51,18 @@ def resolve_store_dir(store: Path | str | None = None) -> Path:
     if env:
         return Path(env)
     return Path(DEFAULT_STORE_DIR)
+
+
+def _memory_config() -> dict[str, str]:
+    """DuckDB settings from :data:`MEMORY_ENV` (none when it is not set)."""
+    limit = os.environ.get(MEMORY_ENV)
+    if not limit:
+        return {}
+    if not _MEMORY.match(limit):
+        raise ConfigError(
+            f"{MEMORY_ENV}={limit!r} is not an amount of memory", "write it like 3GB or 500MB"
+        )
+    return {"memory_limit": limit.strip()}
 
 
 def _lock_error(root: Path, exc: Exception) -> StoreLockedError:
@@ -86,7 +101,7 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"cannot create the store directory {root}: {exc}") from None
         try:
-            con = duckdb.connect(str(db), read_only=read_only)
+            con = duckdb.connect(str(db), read_only=read_only, config=_memory_config())
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise _lock_error(root, exc) from None
