@@ -53,7 +53,7 @@ def resolve_store_dir(store: Path | str | None = None) -> Path:
     return Path(DEFAULT_STORE_DIR)
 
 
-def _memory_config() -> dict[str, str]:
+def _memory_config() -> dict[str, Any]:
     """DuckDB settings from :data:`MEMORY_ENV` (none when it is not set)."""
     limit = os.environ.get(MEMORY_ENV)
     if not limit:

@@ -170,7 +170,10 @@ def edges(traces: Traces, *, performance: bool = True, business: BusinessTime | 
 def coded_ends(traces: Traces, index: int) -> Any:
     """``activity`` (a step code) and ``cases``: the steps tickets begin (0) or end (-1) with."""
     v = summary(traces)
-    ends = v.select(CASES, **{ACTIVITY: v[VARIANT][index] % STRIDE})
+    steps = v[VARIANT]
+    # a negative index counted from the length: Spark has no element -1 (Ibis compiles -1 to 0)
+    at = steps[index] if index >= 0 else steps[steps.length() + index]
+    ends = v.select(CASES, **{ACTIVITY: at % STRIDE})
     return ends.group_by(ACTIVITY).aggregate(**{CASES: ends[CASES].sum()})
 
 
