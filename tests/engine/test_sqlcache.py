@@ -155,3 +155,19 @@ def test_the_store_backend_answers_as_ibis_does(tmp_path: Path) -> None:
         assert got.dtypes.to_dict() == expected.dtypes.to_dict()
         assert kept.count().execute() == 100
     assert any(sqlcache.directory().glob("*.sql"))
+
+
+def test_a_named_expression_is_not_even_built_again(con: Any) -> None:
+    build = _build(con)
+    calls: list[str] = []
+
+    def counted(log: str) -> Any:
+        calls.append(log)
+        return build(log)
+
+    first = sqlcache.compiled(counted, "alpha", name="test:agg")
+    assert _rows(con, first) == _expected(con, "alpha")
+    assert calls == [sqlcache.PLACEHOLDER]
+    again = sqlcache.compiled(counted, "o'brien's log", name="test:agg")
+    assert calls == [sqlcache.PLACEHOLDER]  # read by name: no expression built
+    assert _rows(con, again) == _expected(con, "o'brien's log")

@@ -455,6 +455,11 @@ def test_api_round_trip_through_xes(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(_events_without_ids(first), _events_without_ids(second))
     again = pdca.ingest(written[0], store=second, options=LoadOptions(log="sn"))
     assert (again.stored, again.duplicates_in_store) == (0, 5)
+    # back into the store it came from (CSV there, XES/OCEL here): the same events, nothing new
+    for fmt, name in (("xes", "back.xes.gz"), ("ocel", "back.jsonocel")):
+        (exported,) = pdca.api.export(fmt, tmp_path / name, store=first, log="sn")
+        back = pdca.ingest(exported, store=first, options=LoadOptions(log="sn"))
+        assert (back.stored, back.duplicates_in_store) == (0, 5), fmt
     tickets = [pdca.tickets(s).sort_values(Col.CASE_ID, ignore_index=True) for s in (first, second)]
     pd.testing.assert_frame_equal(*tickets)
 

@@ -84,7 +84,10 @@ def refresh(
 
     for name, build in derivations:
         _check(name)
-        sql = sqlcache.compiled(expression(build), log)
+        # kept by name only for pdca's own derivations (their code is what the name key covers)
+        where = f"{getattr(build, '__module__', '')}.{getattr(build, '__qualname__', '')}"
+        named = f"derived:{name}:{where}" if where.startswith("pdca.") else None
+        sql = sqlcache.compiled(expression(build), log, name=named)
         if name in names:
             con.execute(f'INSERT INTO "{name}" BY NAME {sql}')
         else:

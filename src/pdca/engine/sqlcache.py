@@ -14,7 +14,9 @@ names) are not kept.
 
 The import compiles its large expressions (ticket facts, derived tables) for any log at once:
 :func:`compiled` builds the expression with a placeholder for the log's name and substitutes
-the name as an SQL string literal in the kept SQL.
+the name as an SQL string literal in the kept SQL. Building those expressions alone takes half a
+second, so they are also kept under their name and the size and modification time of pdca's
+source files (as :mod:`pdca.engine.cache` does): edited code gives another name.
 
 Where the cache lives: ``$PDCA_CACHE_DIR/sql``, else ``$XDG_CACHE_HOME/pdca/sql``, else
 ``~/.cache/pdca/sql``. Files are written whole (to a temporary name, then renamed). The cache is an
@@ -24,6 +26,7 @@ placeholder is not found exactly as a literal, and the expression is compiled as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -38,6 +41,8 @@ import ibis
 import ibis.expr.operations as ops
 import pyarrow as pa
 from ibis.formats import TableProxy
+
+from pdca.engine.cache import code_fingerprint
 
 PLACEHOLDER = "pdca-log-placeholder-5f0c"
 """Stands for the log's name while compiling (no quote, no character SQL would escape)."""
@@ -137,16 +142,33 @@ def sql_of(expr: Any, compile_: Callable[[], str], extra: str = "") -> str:
     return sql
 
 
-def compiled(build: Callable[[str], Any], log: str) -> str:
+def compiled(build: Callable[[str], Any], log: str, name: str | None = None) -> str:
     """The SQL of ``build(log)``, compiled once for every log.
 
     ``build`` must depend on the log only through its argument (the value is substituted as a
-    string literal).
+    string literal). With a ``name``, the SQL is also kept under a key made of that name and
+    the size and modification time of pdca's source files (as the result cache does), so that
+    a later run finds it without even building the expression.
     """
-    expr = build(PLACEHOLDER)
-    template = sql_of(expr, lambda: ibis.to_sql(expr, dialect=DIALECT))
+    quick = directory() / f"{_named_key(name)}.sql" if name else None
+    template = _read(quick) if quick else None
+    if not template or _LITERAL not in template:
+        expr = build(PLACEHOLDER)
+        template = sql_of(expr, lambda: ibis.to_sql(expr, dialect=DIALECT))
+        if quick and _LITERAL in template:
+            _write(quick, template)
     sql = template.replace(_LITERAL, literal(log))
     if _LITERAL not in template or PLACEHOLDER in sql:
         # the log's name is not (only) a plain literal there: compile it for this log
         return str(ibis.to_sql(build(log), dialect=DIALECT))
     return sql
+
+
+@functools.cache
+def _code() -> str:
+    return code_fingerprint(["."])
+
+
+def _named_key(name: str) -> str:
+    text = "\n".join(["named", name, _code(), _VERSIONS.decode()])
+    return hashlib.sha256(text.encode()).hexdigest()[:40]

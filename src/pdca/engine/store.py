@@ -323,12 +323,15 @@ class Store:
         parts = [f'coalesce(CAST("{c}" AS VARCHAR), chr(0))' for c in hashed]
         # the source attributes in one normal form (minified JSON) whichever way the connector
         # handed them over, so that the same event imported from a CSV and from a pdca XES/OCEL
-        # export has the same key
+        # export has the same key; attributes built here with json_object are in it already
         attrs = _attributes_sql(attr_names)
-        parts.append(
-            f"coalesce(CASE WHEN json_valid({attrs}) THEN CAST(json({attrs}) AS VARCHAR)"
-            f" ELSE {attrs} END, '{{}}')"
-        )
+        if attr_names is not None:
+            parts.append(f"coalesce({attrs}, '{{}}')")
+        else:
+            parts.append(
+                f"coalesce(CASE WHEN json_valid({attrs}) THEN CAST(json({attrs}) AS VARCHAR)"
+                f" ELSE {attrs} END, '{{}}')"
+            )
         # narrow table: position, key, and whether it is the first occurrence of a new key
         case = "" if narrow is None else ", case_id"  # bulk appends narrow by ticket
         self._scan_once(staged)
@@ -427,7 +430,9 @@ class Store:
         return result
 
     def _refresh_tickets(self, log: str) -> None:
-        sql = sqlcache.compiled(lambda of_log: ticket_facts(self.events(of_log)), log)
+        sql = sqlcache.compiled(
+            lambda of_log: ticket_facts(self.events(of_log)), log, name="tickets"
+        )
         self._con.execute("DELETE FROM tickets WHERE log = ?", [log])
         self._con.execute(f"INSERT INTO tickets BY NAME {sql}")
 
