@@ -1,5 +1,21 @@
-"""Reports: self-contained HTML documents built from the public API."""
+"""Reports: self-contained HTML documents built from the public API (loaded on use)."""
 
-from pdca.reports.review import build_report
+from __future__ import annotations
 
-__all__ = ["build_report"]
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pdca.reports.review import build_report
+
+DEFAULT_OUT = "pdca-report.html"
+"""Where ``pdca report`` writes the review unless told otherwise."""
+
+__all__ = ["DEFAULT_OUT", "build_report"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "build_report":
+        from pdca.reports.review import build_report  # noqa: PLC0415 (loaded on use)
+
+        return build_report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

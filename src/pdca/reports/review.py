@@ -17,6 +17,7 @@ from typing import Any
 from pdca import api
 from pdca.errors import PdcaError
 from pdca.render import control_chart_svg, format_duration
+from pdca.reports import DEFAULT_OUT
 from pdca.reports.html import (
     Section,
     chart,
@@ -27,8 +28,6 @@ from pdca.reports.html import (
     status_badge,
     table,
 )
-
-DEFAULT_OUT = "pdca-report.html"
 
 
 @dataclass(frozen=True)

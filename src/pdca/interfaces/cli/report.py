@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pdca.interfaces.cli.common import StoreOpt, app, err, user_errors, with_progress
-from pdca.reports.review import DEFAULT_OUT, build_report
+from pdca.reports import DEFAULT_OUT
 
 
 @app.command(rich_help_panel="Report")
@@ -24,6 +24,8 @@ def report(
     store: StoreOpt = None,
 ) -> None:
     """Write the monthly service review (scorecard, control charts, process map, findings)."""
+    from pdca.reports.review import build_report  # noqa: PLC0415 (loaded on use)
+
     with user_errors():
         result = with_progress(
             "writing the report",
