@@ -173,6 +173,20 @@ class _Subgroups(ControlChart):
             sigma = float(self.sigma)
         return float(centre), sigma
 
+    def _fit_stage(self, points: Points, estimate: BoolArray) -> StageFit:
+        centre, sigma = self._estimate(points, estimate)
+        return StageFit(
+            {
+                "xbar": self._means(points, centre, sigma),
+                self.panels[1]: self._spread(points, sigma),
+            },
+            {"centre": centre, "sigma": sigma},
+        )
+
+    def _spread(self, points: Points, sigma: float) -> Panel:
+        """The second panel: subgroup ranges or standard deviations against their limits."""
+        raise NotImplementedError
+
     def _means(self, points: Points, centre: float, sigma: float) -> Panel:
         n = points["n"]
         half = self.nsigmas * sigma / np.sqrt(n)
@@ -210,20 +224,15 @@ class XbarR(_Subgroups):
     ) -> None:
         super().__init__(sigma=sigma, centre=centre, nsigmas=nsigmas, rules=rules)
 
-    def _fit_stage(self, points: Points, estimate: BoolArray) -> StageFit:
-        centre, sigma = self._estimate(points, estimate)
+    def _spread(self, points: Points, sigma: float) -> Panel:
         n = points["n"]
         c2, c3 = constants(n, "d2"), constants(n, "d3")
-        ranges = Panel(
+        return Panel(
             value=points["range"],
             centre=c2 * sigma,
             lcl=np.maximum(0.0, (c2 - self.nsigmas * c3) * sigma),
             ucl=(c2 + self.nsigmas * c3) * sigma,
             sigma=c3 * sigma,
-        )
-        return StageFit(
-            {"xbar": self._means(points, centre, sigma), "R": ranges},
-            {"centre": centre, "sigma": sigma},
         )
 
 
@@ -252,18 +261,13 @@ class XbarS(_Subgroups):
     ) -> None:
         super().__init__(sigma=sigma, centre=centre, nsigmas=nsigmas, rules=rules)
 
-    def _fit_stage(self, points: Points, estimate: BoolArray) -> StageFit:
-        centre, sigma = self._estimate(points, estimate)
+    def _spread(self, points: Points, sigma: float) -> Panel:
         k = constants(points["n"], "c4")
-        spread = self.nsigmas * sigma * np.sqrt(1.0 - k**2)
-        sds = Panel(
+        half = self.nsigmas * sigma * np.sqrt(1.0 - k**2)
+        return Panel(
             value=points["sd"],
             centre=k * sigma,
-            lcl=np.maximum(0.0, k * sigma - spread),
-            ucl=k * sigma + spread,
+            lcl=np.maximum(0.0, k * sigma - half),
+            ucl=k * sigma + half,
             sigma=sigma * np.sqrt(1.0 - k**2),
-        )
-        return StageFit(
-            {"xbar": self._means(points, centre, sigma), "S": sds},
-            {"centre": centre, "sigma": sigma},
         )
