@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pdca.errors import ConfigError
 from pdca.model.calendars import DEFAULT_CALENDARS, Calendar
+from pdca.model.config_errors import config_error
 from pdca.model.vocab import WAITING_STATES, State
 
 WILDCARD = "*"
@@ -338,41 +339,7 @@ def load_objectives(path: Path | None) -> Objectives:
     try:
         return Objectives.model_validate(raw)
     except ValidationError as exc:
-        raise _config_error(str(path), exc) from None
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        elif part == "[key]":
-            continue
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _config_error(source: str, exc: ValidationError) -> ConfigError:
-    # an unknown key explains more than the "missing" errors it often causes
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    path = _key_path(tuple(first["loc"]))
-    kind = first["type"]
-    hint = None
-    if kind == "extra_forbidden":
-        what = "unknown key"
-        hint = "check the spelling; docs/sla.md lists every key"
-    elif kind == "value_error":
-        what = str(first.get("ctx", {}).get("error", first["msg"]))
-    elif kind == "missing":
-        what = "is missing"
-    else:
-        what = f"{first['msg'][0].lower()}{first['msg'][1:]} (got {first['input']!r})"
-    if len(errors) > 1:
-        what += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    location = f"{source}: {path}: " if path else f"{source}: "
-    return ConfigError(f"{location}{what}", hint)
+        raise config_error(str(path), exc, docs="docs/sla.md", count_more=True) from None
 
 
 __all__ = [

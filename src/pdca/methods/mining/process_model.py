@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pdca.errors import ConfigError
 from pdca.methods.mining.activity import KEY_COLUMNS, ActivityKey
+from pdca.model.config_errors import config_error
 from pdca.model.schema import Col
 from pdca.model.vocab import OPEN_STATES, WAITING_STATES, State, TicketType
 
@@ -332,7 +333,9 @@ def parse_process_model(text: str, source: str = "process model") -> ProcessMode
     try:
         return ProcessModel.model_validate(raw)
     except ValidationError as exc:
-        raise _config_error(source, exc) from None
+        raise config_error(
+            source, exc, docs="docs/conformance.md", skip=_rule_branch, explain=_explain
+        ) from None
 
 
 def load_process_model(path: Path | str | None = None) -> ProcessModel:
@@ -357,42 +360,20 @@ def load_process_model(path: Path | str | None = None) -> ProcessModel:
     return parse_process_model(text, str(path))
 
 
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        elif part in RULE_KINDS and i > 0 and isinstance(loc[i - 1], int):
-            continue  # the discriminator's branch, not a key of the file
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+def _rule_branch(loc: tuple[int | str, ...], i: int) -> bool:
+    """The discriminator's branch in a rule's location, not a key of the file."""
+    return loc[i] in RULE_KINDS and i > 0 and isinstance(loc[i - 1], int)
 
 
-def _config_error(source: str, exc: ValidationError) -> ConfigError:
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    path = _key_path(tuple(first["loc"]))
-    kind = first["type"]
-    hint = None
-    if kind == "extra_forbidden":
-        what = "unknown key"
-        hint = "check the spelling; docs/conformance.md lists every key"
-    elif kind in ("union_tag_invalid", "union_tag_not_found"):
-        path += ".kind"
-        tag = first.get("ctx", {}).get("tag")
+def _explain(error: dict[str, Any], path: str) -> tuple[str, str, str | None] | None:
+    kind = error["type"]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = error.get("ctx", {}).get("tag")
         what = f'unknown rule kind "{tag}"' if kind == "union_tag_invalid" else "is missing"
-        hint = f"use one of: {', '.join(RULE_KINDS)}"
-    elif kind == "value_error":
-        what = str(first.get("ctx", {}).get("error", first["msg"]))
-    elif kind == "missing":
-        what = "is missing"
-        if path in ("states", "open"):
-            hint = "a model on another activity key than state lists its own states"
-    else:
-        what = f"{first['msg'][0].lower()}{first['msg'][1:]} (got {first['input']!r})"
-    location = f"{source}: {path}: " if path else f"{source}: "
-    return ConfigError(f"{location}{what}", hint)
+        return f"{path}.kind", what, f"use one of: {', '.join(RULE_KINDS)}"
+    if kind == "missing" and path in ("states", "open"):
+        return path, "is missing", "a model on another activity key than state lists its own states"
+    return None
 
 
 __all__ = [
