@@ -52,11 +52,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import ibis
-import pandas as pd
 import pyarrow as pa
 
 from pdca.engine import sqlcache
 from pdca.methods.kpi.calendar import merge_adjacent, working_intervals
+from pdca.methods.kpi.definition import event_span
 from pdca.methods.kpi.units import SEGMENT_END, SEGMENT_START, state_segments
 from pdca.model.calendars import Calendar
 from pdca.model.objectives import WILDCARD, Objectives, SlaTarget
@@ -209,14 +209,6 @@ def overlap_seconds(segments: Any, intervals: Any) -> Any:
     return j.mutate(_overlap=overlap)
 
 
-def _log_span(events: Any) -> tuple[datetime, datetime]:
-    row = events.aggregate(lo=events[Col.TIMESTAMP].min(), hi=events[Col.TIMESTAMP].max()).execute()
-    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
-    if pd.isna(lo):
-        return _EPOCH, _EPOCH
-    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
-
-
 def sla_clocks(
     events: Any,
     tickets: Any,
@@ -235,7 +227,7 @@ def sla_clocks(
     Columns: log, case_id, service, priority and the :class:`ClockCol` columns.
     """
     objectives = objectives or Objectives()
-    lo, hi = _log_span(events)
+    lo, hi = event_span(events) or (_EPOCH, _EPOCH)
     as_of = as_of or hi
     which = resolution or objectives.clock.resolution
     stop_res = Col.RESOLVED_AT if which == "final" else Col.FIRST_RESOLVED_AT

@@ -175,20 +175,11 @@ def applicable(inputs: Inputs) -> tuple[str, ...]:
 
 
 # -- availability ----------------------------------------------------------------------------------
-def _span(inputs: Inputs) -> tuple[datetime, datetime] | None:
-    ev = inputs.events
-    row = ev.aggregate(lo=ev[Col.TIMESTAMP].min(), hi=ev[Col.TIMESTAMP].max()).execute()
-    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
-    if pd.isna(lo):
-        return None
-    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
-
-
 def agreed_pieces(inputs: Inputs, calendar_name: str) -> list[tuple[datetime, datetime]]:
     """The calendar's working time within the log's span, cut at every midnight (UTC)."""
     goals = _objectives(inputs)
     calendar = goals.calendar(calendar_name)
-    span = _span(inputs)
+    span = inputs.span()
     if span is None:
         return []
     out = []

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
+
+from pdca.model.schema import Col
 
 AT = "_at"
 """Name of the column that places a unit in a period."""
@@ -66,6 +70,23 @@ class Inputs:
         """The kept table ``name`` when there is one, else ``compute()``."""
         table = self.kept(name) if self.kept is not None else None
         return compute() if table is None else table
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """The first and last event instants (None without events), asked once per inputs."""
+        memo = self.extra.setdefault("_memo", {})
+        if "span" not in memo:
+            memo["span"] = event_span(self.events)
+        span: tuple[datetime, datetime] | None = memo["span"]
+        return span
+
+
+def event_span(events: Any) -> tuple[datetime, datetime] | None:
+    """The first and last ``timestamp`` of an events table (naive UTC), or None when empty."""
+    row = events.aggregate(lo=events[Col.TIMESTAMP].min(), hi=events[Col.TIMESTAMP].max()).execute()
+    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
+    if pd.isna(lo):
+        return None
+    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
 
 
 Units = Callable[[Inputs, Any], Any]

@@ -50,12 +50,10 @@ def _check(kpi: Kpi, query: Query) -> None:
 
 
 def _span(inputs: Inputs) -> tuple[datetime, datetime]:
-    ev = inputs.events
-    row = ev.aggregate(lo=ev[Col.TIMESTAMP].min(), hi=ev[Col.TIMESTAMP].max()).execute()
-    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
-    if pd.isna(lo):
+    span = inputs.span()
+    if span is None:
         raise ConfigError("the log has no events", "import data first with `pdca ingest`")
-    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
+    return span
 
 
 def _grid(inputs: Inputs, query: Query) -> Any:

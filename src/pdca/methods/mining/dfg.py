@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pandas as pd
-
 from pdca.errors import ConfigError
 from pdca.methods.kpi.clock import ClockCol, elapsed_seconds
+from pdca.methods.kpi.definition import event_span
 from pdca.methods.mining.activity import ActivityKey
 from pdca.methods.mining.traces import CODE, NEXT_CODE, NEXT_TIMESTAMP, Traces, seconds
 from pdca.methods.mining.variants import STRIDE, VARIANT, summary
@@ -66,16 +65,12 @@ class BusinessTime:
 def business_time(events: Any, calendar: Calendar) -> BusinessTime:
     """Waiting times in ``calendar``'s working hours for these events (one query for their
     first and last instants)."""
-    span = events.aggregate(lo=events[Col.TIMESTAMP].min(), hi=events[Col.TIMESTAMP].max())
-    row = span.execute()
-    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
-    if pd.isna(lo):
-        epoch = pd.Timestamp(0).to_pydatetime()  # no events: any window will do
-        return BusinessTime(calendar, (epoch, epoch + timedelta(days=1)))
     day = timedelta(days=1)
-    return BusinessTime(
-        calendar, (pd.Timestamp(lo).to_pydatetime() - day, pd.Timestamp(hi).to_pydatetime() + day)
-    )
+    span = event_span(events)
+    if span is None:
+        epoch = datetime(1970, 1, 1)  # noqa: DTZ001 - no events: any (naive UTC) window will do
+        return BusinessTime(calendar, (epoch, epoch + day))
+    return BusinessTime(calendar, (span[0] - day, span[1] + day))
 
 
 def _variant_pairs(traces: Traces) -> Any:

@@ -61,7 +61,6 @@ from pdca.methods.spc.base import ControlChart
 from pdca.methods.spc.explain import Charted, effect, period_label, sentence, side_of
 from pdca.methods.spc.registry import chart as make_chart
 from pdca.methods.spc.rules import RuleSpec
-from pdca.model.schema import Col
 
 Family = Literal["proportion", "count", "measurement"]
 DEFAULT_KPIS = ("volume", "mttr", "mtta", "fcr", "reopen_rate", "escalation_rate", "sla_resolution")
@@ -183,7 +182,7 @@ def monitor(
         raise InputError(f"current must be at least 1 period, got {current}")
     if min_points < 2 or (phase1 is not None and phase1 < 2):
         raise InputError("limits need at least 2 periods", hint="give phase1 (--phase1) ≥ 2")
-    span = _span(inputs)
+    span = inputs.span()
     signals: list[dict[str, Any]] = []
     charts: list[dict[str, Any]] = []
     panels: dict[tuple[str, str], pd.DataFrame] = {}
@@ -248,15 +247,6 @@ def monitor(
 
 def _row(kpi: Kpi, by: str | None, group: str, **values: Any) -> dict[str, Any]:
     return {"kpi": kpi.id, "by": by or "", "group": group, "unit": kpi.unit, **values}
-
-
-def _span(inputs: Inputs) -> tuple[datetime, datetime] | None:
-    ev = inputs.events
-    row = ev.aggregate(lo=ev[Col.TIMESTAMP].min(), hi=ev[Col.TIMESTAMP].max()).execute()
-    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
-    if pd.isna(lo):
-        return None
-    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
 
 
 def _series(
