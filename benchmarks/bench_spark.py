@@ -88,8 +88,8 @@ def _analyses() -> dict[str, Callable[[Any, str], pd.DataFrame]]:
         "process map": lambda st, log: mining.process_map(st.events(log)),
         "start activities": lambda st, log: mining.start_activities(st.events(log)),
         "variants": lambda st, log: mining.variant_table(st.events(log)),
+        "end activities": lambda st, log: mining.end_activities(st.events(log)),
         "case durations": lambda st, log: mining.case_durations(st.events(log)),
-        # end activities: not on Spark yet (docs/spark.md)
     }
 
 
@@ -159,6 +159,9 @@ def main() -> None:
     parser.add_argument("--parquet", type=Path, help="its `pdca export --to parquet` directory")
     parser.add_argument("--log", default=LOG, help="the log to analyse (with --store)")
     parser.add_argument("--dir", type=Path, default=None, help="where the store goes (temp)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the simulated store and export (for re-runs)"
+    )
     args = parser.parse_args()
     # PySpark 4.0 under pandas 3 warns about its own astype(copy=False) calls
     warnings.filterwarnings("ignore", "The copy keyword is deprecated", DeprecationWarning)
@@ -169,10 +172,12 @@ def main() -> None:
     else:
         work = Path(tempfile.mkdtemp(prefix="pdca-spark-", dir=args.dir))
         store, parquet, log = _prepare(parse_size(args.events), args.days, work)
+        if args.keep:
+            print(f"kept: --store {store} --parquet {parquet}", file=sys.stderr)
     try:
         result = run(store, parquet, log, args.master, args.driver_memory)
     finally:
-        if work is not None:
+        if work is not None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     result.update(master=args.master, cpus=os.cpu_count())
     print(f"{result['events']:,} events")

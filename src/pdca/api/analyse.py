@@ -17,8 +17,8 @@ from typing import Any, cast
 import pandas as pd
 
 from pdca.api.common import choose_log
+from pdca.engine.choice import EngineSettings, open_for_analysis, resolve
 from pdca.engine.csvscan import CsvFile, open_csv
-from pdca.engine.store import Store
 from pdca.errors import InputError
 from pdca.ingest import direct
 from pdca.ingest.options import LoadOptions
@@ -170,6 +170,7 @@ def mine_parts(
     view: str,
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     activity: Sequence[str] = (Col.ACTIVITY,),
     by: str = Col.ASSIGNMENT_GROUP,
@@ -198,6 +199,11 @@ def mine_parts(
     if calendar is not None:
         load_objectives(goals).calendar(calendar)  # a wrong name fails before any work
     if file is not None:
+        if engine is not None and resolve(engine).name != "duckdb":
+            raise InputError(
+                "a file given with --file is read by the embedded engine, not Spark",
+                "leave out --engine spark, or export a store to Parquet for Spark",
+            )
         if store is not None:
             raise InputError(
                 "give a file to read directly or a store, not both", "leave out the store"
@@ -207,7 +213,7 @@ def mine_parts(
         needed = _needed(view, key, parsed)
         with file_events(file, source=source, options=options, columns=needed) as events:
             return build(_Ask(events, key, parsed, by, top, path, None, calendar, goals))
-    with Store.open(store, read_only=True) as st:
+    with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         events = st.events(name)
         kept = kept_traces(events, lambda table: st.derived(table, name))
@@ -219,6 +225,7 @@ def mine(
     *,
     part: str | None = None,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     activity: Sequence[str] = (Col.ACTIVITY,),
     by: str = Col.ASSIGNMENT_GROUP,
@@ -241,6 +248,7 @@ def mine(
     parts = mine_parts(
         view,
         store=store,
+        engine=engine,
         log=log,
         activity=activity,
         by=by,
@@ -263,6 +271,7 @@ def mine(
 def process_map(
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     activity: Sequence[str] = (Col.ACTIVITY,),
     filters: Sequence[str] = (),
@@ -278,7 +287,7 @@ def process_map(
         raise InputError(f"unknown edge label {label!r}", f"use one of: {', '.join(EDGE_LABELS)}")
     key = mining.ActivityKey(columns=tuple(activity))
     parsed = parse_filters(filters, key)
-    with Store.open(store, read_only=True) as st:
+    with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         events = st.events(name)
         kept = kept_traces(events, lambda table: st.derived(table, name))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pdca.engine.store import Store
+from typing import Any
+
 from pdca.errors import InputError
 
 
-def choose_log(st: Store, log: str | None) -> str:
-    """The log named ``log``, or the store's only log; a clear error otherwise."""
+def choose_log(st: Any, log: str | None) -> str:
+    """The log named ``log``, or the store's only log; a clear error otherwise (``st``: a
+    DuckDB store or a Spark store)."""
     logs = st.logs()
     names = logs["log"].tolist()
     if log is not None:

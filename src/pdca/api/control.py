@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pdca.api.common import choose_log
-from pdca.engine.store import Store
+from pdca.engine.choice import EngineSettings, open_for_analysis
 from pdca.errors import ConfigError, InputError
 from pdca.methods.kpi.catalogue import TICKET_BREAKDOWNS
 from pdca.methods.kpi.definition import Inputs
@@ -220,6 +220,7 @@ def signals_frame(fitted: ControlChart) -> pd.DataFrame:
 def monitor(
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     kpis: Sequence[str] = (),
     by: str | None = "auto",
@@ -239,6 +240,7 @@ def monitor(
     """
     found = monitor_details(
         store=store,
+        engine=engine,
         log=log,
         kpis=kpis,
         by=by,
@@ -255,6 +257,7 @@ def monitor(
 def monitor_details(
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     kpis: Sequence[str] = (),
     by: str | None = "auto",
@@ -270,7 +273,7 @@ def monitor_details(
     if period not in {"day", "week", "month"}:
         raise ConfigError(f"unknown period {period!r}", hint="use day, week or month")
     goals = load_objectives(Path(objectives) if objectives else None)
-    with Store.open(store, read_only=True) as st:
+    with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         tickets = st.tickets(name)
         inputs = Inputs(

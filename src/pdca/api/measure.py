@@ -11,6 +11,7 @@ import pandas as pd
 
 from pdca.api.common import choose_log
 from pdca.engine.cache import ResultCache, cache_key, code_fingerprint
+from pdca.engine.choice import EngineSettings, open_for_analysis
 from pdca.engine.store import Store
 from pdca.errors import InputError
 from pdca.methods.kpi.bands import BANDS
@@ -28,7 +29,7 @@ _MEASURE_CODE = ("methods.kpi", "model", "engine")
 """Subpackages whose code decides a measured result (see :func:`code_fingerprint`)."""
 
 
-def _kept(st: Store, log: str) -> Any:
+def _kept(st: Any, log: str) -> Any:
     """The tables the import kept for the whole log (for :class:`Inputs`)."""
     return lambda name: st.derived(name, log)
 
@@ -53,6 +54,7 @@ def kpi(
     kpis: Sequence[str] = (),
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     by: Sequence[str] = (),
     period: str | None = None,
@@ -69,7 +71,7 @@ def kpi(
     ids = list(kpis) or list(CATALOGUE)
     goals = load_objectives(Path(objectives) if objectives else None)
     frames = []
-    with Store.open(store, read_only=True) as st:
+    with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         inputs = Inputs(
             st.events(name),
@@ -99,6 +101,7 @@ def kpi(
 def scorecard(
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     objectives: Path | str | None = None,
     period: str = "month",
@@ -111,8 +114,10 @@ def scorecard(
     """
     goals = load_objectives(Path(objectives) if objectives else None)
     targets = goals.kpi_targets or DEFAULT_TARGETS
-    with Store.open(store, read_only=True) as st:
+    with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
+        if not isinstance(st, Store):  # results are kept beside a DuckDB store only
+            return _scorecard(st, name, goals, targets, period)
         cache = ResultCache(st.root)
         key = cache_key(
             question="scorecard",
@@ -125,21 +130,26 @@ def scorecard(
         cached = cache.get(key)
         if cached is not None:
             return cached
-        inputs = Inputs(
-            st.events(name),
-            st.tickets(name),
-            extra={"objectives": goals},
-            surveys=st.surveys(name),
-            kept=_kept(st, name),
-        )
-        frame = build_scorecard(inputs, targets, period=period)
+        frame = _scorecard(st, name, goals, targets, period)
         cache.put(key, frame)
         return frame
+
+
+def _scorecard(st: Any, name: str, goals: Any, targets: Any, period: str) -> pd.DataFrame:
+    inputs = Inputs(
+        st.events(name),
+        st.tickets(name),
+        extra={"objectives": goals},
+        surveys=st.surveys(name),
+        kept=_kept(st, name),
+    )
+    return build_scorecard(inputs, targets, period=period)
 
 
 def sla(
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     objectives: Path | str | None = None,
     clock: str | None = None,
@@ -155,7 +165,7 @@ def sla(
     if clock not in (None, RESPONSE, RESOLUTION):
         raise InputError(f"unknown clock {clock!r}", "use response or resolution")
     goals = load_objectives(Path(objectives) if objectives else None)
-    with Store.open(store, read_only=True) as st:
+    with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         events = st.events(name)
         clocks = sla_clocks(events, st.tickets(name), goals)
@@ -178,12 +188,13 @@ def sla(
 def sla_agreement(
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     objectives: Path | str | None = None,
 ) -> dict[str, Any]:
     """How often pdca's resolution verdict agrees with the source's (ServiceNow ``made_sla``)."""
     goals = load_objectives(Path(objectives) if objectives else None)
-    with Store.open(store, read_only=True) as st:
+    with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         events = st.events(name)
         clocks = sla_clocks(events, st.tickets(name), goals)
@@ -193,6 +204,7 @@ def sla_agreement(
 def sla_capability(
     *,
     store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
     log: str | None = None,
     objectives: Path | str | None = None,
     clock: str = RESOLUTION,
@@ -209,7 +221,7 @@ def sla_capability(
     """
     from pdca.methods.spc.capability import Capability  # noqa: PLC0415 (SciPy loads on use)
 
-    frame = sla(store=store, log=log, objectives=objectives, clock=clock)
+    frame = sla(store=store, log=log, objectives=objectives, clock=clock, engine=engine)
     done = frame[~frame[ClockCol.RUNNING].astype(bool)]
     done = done[done[ClockCol.TARGET_S].notna() & done[ClockCol.ELAPSED_S].notna()]
     rows = []

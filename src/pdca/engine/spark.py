@@ -70,6 +70,11 @@ def _pyspark_sql() -> ModuleType:
         raise SparkUnavailableError("the Spark engine needs PySpark", INSTALL_HINT) from None
 
 
+def active_session() -> Any:
+    """The Spark session this thread already uses, or None."""
+    return _pyspark_sql().SparkSession.getActiveSession()
+
+
 def spark_session(
     master: str | None = "local[2]",
     *,
@@ -114,9 +119,24 @@ def spark_session(
 
 def _ibis_backend(session: Any) -> Any:
     _pyspark_sql()
-    import ibis  # noqa: PLC0415  # ibis.pyspark imports PySpark: only once it is known present
+    # Ibis' PySpark backend imports PySpark: only once it is known present
+    import ibis  # noqa: PLC0415
+    from ibis.backends.pyspark import Backend  # noqa: PLC0415
 
-    return ibis.pyspark.connect(session)
+    _ = ibis.pyspark  # loading the backend through ibis registers its options
+
+    class SparkBackend(Backend):  # type: ignore[misc]
+        """Ibis' PySpark backend, registering in-memory tables before ``cache()`` too.
+
+        Ibis registers an expression's in-memory tables (calendars, SLA targets…) before it
+        runs the expression, but not before it caches one: a cached expression with such a
+        table failed on Spark with TABLE_OR_VIEW_NOT_FOUND."""
+
+        def _create_cached_table(self, name: str, expr: Any) -> Any:
+            self._run_pre_execute_hooks(expr)
+            return super()._create_cached_table(name, expr)
+
+    return SparkBackend().connect(session)
 
 
 def _present(files: Mapping[str, str]) -> set[str]:

@@ -12,7 +12,14 @@ import typer
 from pdca import api
 from pdca.errors import ConfigError
 from pdca.ingest.options import LoadOptions
-from pdca.interfaces.cli.common import StoreOpt, app, user_errors, with_progress
+from pdca.interfaces.cli.common import (
+    EngineOpt,
+    StoreOpt,
+    app,
+    engine_name,
+    user_errors,
+    with_progress,
+)
 from pdca.interfaces.cli.output import Format, emit_frame
 
 
@@ -95,6 +102,7 @@ def mine(
         Path | None, typer.Option(help="Objectives file (TOML) defining --calendar.")
     ] = None,
     store: StoreOpt = None,
+    engine: EngineOpt = None,
     fmt: Annotated[MineFormat, typer.Option("--format", "-f", help="Output format.")] = (
         MineFormat.TABLE
     ),
@@ -120,6 +128,7 @@ def mine(
                 "drawing the process map",
                 lambda _step: api.process_map(
                     store=store,
+                    engine=engine_name(engine),
                     log=log,
                     activity=steps,
                     filters=chosen,
@@ -137,6 +146,7 @@ def mine(
             lambda _step: api.mine_parts(
                 view,
                 store=store,
+                engine=engine_name(engine),
                 log=log,
                 activity=steps,
                 by=by,

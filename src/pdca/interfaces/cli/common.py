@@ -30,6 +30,30 @@ StoreOpt = Annotated[
     Path | None,
     typer.Option("--store", envvar="PDCA_STORE", help="Store directory (default ./.pdca)."),
 ]
+
+
+class Engine(StrEnum):
+    """Engines the analysis commands run on (docs/spark.md)."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
+
+EngineOpt = Annotated[
+    Engine | None,
+    typer.Option(
+        "--engine",
+        envvar="PDCA_ENGINE",
+        help="duckdb: the store; spark: a Parquet export (--store DIR) or what pdca.toml's "
+        "[engine.spark] names (default: pdca.toml's [engine], else duckdb).",
+    ),
+]
+
+
+def engine_name(engine: Engine | None) -> str | None:
+    return engine.value if engine is not None else None
+
+
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 DayfirstOpt = Annotated[
     bool | None,

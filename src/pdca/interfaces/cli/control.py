@@ -16,11 +16,13 @@ from pdca.errors import ConfigError
 from pdca.interfaces.cli.common import (
     DelimiterOpt,
     EncodingOpt,
+    EngineOpt,
     FormatOpt,
     Period,
     StoreOpt,
     app,
     delimiter_of,
+    engine_name,
     err,
     user_errors,
     with_progress,
@@ -143,6 +145,7 @@ def monitor(
         Path | None, typer.Option(help="Objectives file (SLA targets, calendars).")
     ] = None,
     store: StoreOpt = None,
+    engine: EngineOpt = None,
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
     """Current control-chart signals of the KPIs across services, in plain language."""
@@ -151,6 +154,7 @@ def monitor(
             "charting KPIs",
             lambda _step: api.monitor(
                 store=store,
+                engine=engine_name(engine),
                 log=log,
                 kpis=list(kpis or []),
                 by=None if by.lower() == "none" else by,

@@ -11,10 +11,12 @@ import typer
 from pdca import api
 from pdca.errors import ConfigError
 from pdca.interfaces.cli.common import (
+    EngineOpt,
     FormatOpt,
     Period,
     StoreOpt,
     app,
+    engine_name,
     user_errors,
     with_progress,
 )
@@ -73,6 +75,7 @@ def kpi(
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the KPI catalogue.")] = False,
     store: StoreOpt = None,
+    engine: EngineOpt = None,
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
     """Compute KPIs, optionally per period and broken down by ticket attributes."""
@@ -88,6 +91,7 @@ def kpi(
             lambda _step: api.kpi(
                 chosen,
                 store=store,
+                engine=engine_name(engine),
                 log=log,
                 by=list(by or []),
                 period=period.value if period else None,
@@ -108,6 +112,7 @@ def scorecard(
     period: Annotated[Period, typer.Option(help="Reporting period.")] = Period.MONTH,
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
     store: StoreOpt = None,
+    engine: EngineOpt = None,
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
     """All KPIs of the latest period against their targets: red/amber/green and trend."""
@@ -115,7 +120,11 @@ def scorecard(
         frame = with_progress(
             "building the scorecard",
             lambda _step: api.scorecard(
-                store=store, log=log, objectives=objectives, period=period.value
+                store=store,
+                engine=engine_name(engine),
+                log=log,
+                objectives=objectives,
+                period=period.value,
             ),
         )
     if fmt is Format.TABLE and not frame.empty:
@@ -142,6 +151,7 @@ def sla(
     ] = False,
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
     store: StoreOpt = None,
+    engine: EngineOpt = None,
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
     """SLA clocks per ticket: elapsed business time, target, breach, time to breach."""
@@ -149,7 +159,9 @@ def sla(
         if agreement:
             record = with_progress(
                 "comparing SLA verdicts",
-                lambda _step: api.sla_agreement(store=store, log=log, objectives=objectives),
+                lambda _step: api.sla_agreement(
+                    store=store, engine=engine_name(engine), log=log, objectives=objectives
+                ),
             )
             emit_record(record, fmt, title="pdca vs source (resolution SLA)")
             return
@@ -157,6 +169,7 @@ def sla(
             "running the SLA clocks",
             lambda _step: api.sla(
                 store=store,
+                engine=engine_name(engine),
                 log=log,
                 objectives=objectives,
                 clock=clock,
