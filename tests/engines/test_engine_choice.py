@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from pdca.engine.choice import (
 from pdca.engine.store import Store
 from pdca.errors import ConfigError
 from pdca.interfaces.cli.app import app
+from pdca.reports.review import build_report
 from pdca.simulate import SimulationConfig, simulate
 from tests.engines.conftest import SPARK_WARNINGS, collect_spark_garbage
 
@@ -240,3 +242,26 @@ def test_a_file_read_directly_is_not_sent_to_spark(tmp_path: Path) -> None:
     result = runner.invoke(app, ["mine", "dfg", "--file", str(csv), "--engine", "spark"])
     assert result.exit_code == 1
     assert "not Spark" in result.output
+
+
+def _sections(html_text: str) -> dict[str, str]:
+    found = re.findall(r'<section id="([^"]+)">(.*?)</section>', html_text, flags=re.S)
+    return dict(found)
+
+
+@pytest.mark.spark
+def test_the_service_review_is_the_same_on_spark(
+    simulated: tuple[Path, Path], spark_session_for_cli: Any, tmp_path: Path
+) -> None:
+    """Every section of the review but the improvement register (kept in the DuckDB store
+    only) is computed on Spark and reads the same as on the store."""
+    store, parquet = simulated
+    on_duckdb = build_report(store=store, out=tmp_path / "duckdb.html")
+    on_spark = build_report(store=parquet, out=tmp_path / "spark.html", engine="spark")
+    assert on_spark.sections == [s for s in on_duckdb.sections if s != "register"]
+    assert "DuckDB store" in on_spark.skipped["register"]
+    want = _sections(on_duckdb.path.read_text(encoding="utf-8"))
+    got = _sections(on_spark.path.read_text(encoding="utf-8"))
+    assert len(got) >= 5
+    for name, body in got.items():
+        assert body == want[name], name

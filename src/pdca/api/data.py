@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pdca.api.common import choose_log
+from pdca.engine.choice import EngineSettings, open_for_analysis
 from pdca.engine.store import DB_FILE, Store, resolve_store_dir
 from pdca.errors import InputError, PdcaError, StoreError
 from pdca.ingest.options import LoadOptions
@@ -234,10 +235,13 @@ def ingest_surveys(
     return report
 
 
-def status(store: Path | str | None = None) -> pd.DataFrame:
-    """What the store holds: one row per log."""
-    with Store.open(store, read_only=True) as st:
-        return st.logs()
+def status(
+    store: Path | str | None = None, *, engine: EngineSettings | str | None = None
+) -> pd.DataFrame:
+    """What the store holds: one row per log (with Spark: what the export holds)."""
+    with open_for_analysis(store, engine) as st:
+        frame: pd.DataFrame = st.logs()
+        return frame
 
 
 def imports(store: Path | str | None = None) -> pd.DataFrame:

@@ -147,6 +147,30 @@ def open_for_analysis(
 
 
 @contextmanager
+def engine_session(engine: EngineSettings | str | None = None) -> Iterator[EngineSettings]:
+    """Keep one Spark session running across several analyses (a report asks many questions;
+    each would otherwise start and stop its own). For DuckDB, nothing to keep. Gives the
+    resolved settings."""
+    settings = resolve(engine)
+    if settings.name == "duckdb":
+        yield settings
+        return
+    from pdca.engine import spark as engine_module  # noqa: PLC0415  # PySpark only when chosen
+
+    running = engine_module.active_session()
+    session = running
+    if session is None:
+        session = engine_module.spark_session(
+            settings.spark.master, remote=settings.spark.remote, conf=settings.spark.conf
+        )
+    try:
+        yield settings
+    finally:
+        if running is None:
+            session.stop()
+
+
+@contextmanager
 def _spark_store(spark: SparkSettings, store: Path | str | None) -> Iterator[Any]:
     from pdca.engine import spark as engine  # noqa: PLC0415  # PySpark only when chosen
 
@@ -182,6 +206,7 @@ __all__ = [
     "EngineSettings",
     "SparkSettings",
     "config_path",
+    "engine_session",
     "load_settings",
     "open_for_analysis",
     "resolve",

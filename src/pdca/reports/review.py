@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pdca import api
+from pdca.engine.choice import EngineSettings, engine_session
 from pdca.errors import PdcaError
 from pdca.render import control_chart_svg, format_duration
 from pdca.reports import DEFAULT_OUT
@@ -38,6 +39,8 @@ class Context:
     log: str
     objectives: Path | str | None
     period: str
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    """The engine the sections ask (DuckDB: the store; Spark: the export ``store``)."""
 
 
 @dataclass
@@ -65,7 +68,13 @@ def _pct(value: Any) -> str:
 # -- sections --------------------------------------------------------------------------------------
 def scorecard(ctx: Context) -> Section:
     """Every KPI of the reporting period against its target."""
-    card = api.scorecard(store=ctx.store, log=ctx.log, objectives=ctx.objectives, period=ctx.period)
+    card = api.scorecard(
+        store=ctx.store,
+        engine=ctx.engine,
+        log=ctx.log,
+        objectives=ctx.objectives,
+        period=ctx.period,
+    )
     if card.empty:
         return Section("scorecard", "Scorecard", paragraph("No ticket was opened yet."))
     period = str(card["period"].iloc[0])
@@ -96,7 +105,13 @@ def scorecard(ctx: Context) -> Section:
 
 def changes(ctx: Context) -> Section:
     """What moved most since the previous period, in words."""
-    card = api.scorecard(store=ctx.store, log=ctx.log, objectives=ctx.objectives, period=ctx.period)
+    card = api.scorecard(
+        store=ctx.store,
+        engine=ctx.engine,
+        log=ctx.log,
+        objectives=ctx.objectives,
+        period=ctx.period,
+    )
     rows = []
     for r in card.itertuples(index=False):
         prev, now = float(str(r.previous)), float(str(r.value))
@@ -121,7 +136,12 @@ TREND_KPIS = ("mttr", "sla_resolution", "volume", "fcr")
 def trends(ctx: Context) -> Section:
     """Weekly control charts of the key KPIs, and the current signals per group, in words."""
     desk = api.monitor_details(
-        store=ctx.store, log=ctx.log, kpis=TREND_KPIS, by=None, objectives=ctx.objectives
+        store=ctx.store,
+        engine=ctx.engine,
+        log=ctx.log,
+        kpis=TREND_KPIS,
+        by=None,
+        objectives=ctx.objectives,
     )
     lines = []
     names = dict(zip(*(api.kpi_catalogue()[c] for c in ("kpi", "name")), strict=True))
@@ -136,7 +156,12 @@ def trends(ctx: Context) -> Section:
     if "message" in desk.signals:
         lines += [finding(str(t), alert=True) for t in desk.signals["message"].head(6)]
     groups = api.monitor(
-        store=ctx.store, log=ctx.log, kpis=TREND_KPIS, objectives=ctx.objectives, top=8
+        store=ctx.store,
+        engine=ctx.engine,
+        log=ctx.log,
+        kpis=TREND_KPIS,
+        objectives=ctx.objectives,
+        top=8,
     )
     if not groups.empty:
         lines.append("<h3>Signals per group in the last weeks</h3>")
@@ -150,9 +175,14 @@ def trends(ctx: Context) -> Section:
 def process(ctx: Context) -> Section:
     """The process map (pruned to what matters) and the bottlenecks."""
     svg = api.process_map(
-        store=ctx.store, log=ctx.log, max_activities=12, min_edge_share=0.02, label="frequency"
+        store=ctx.store,
+        engine=ctx.engine,
+        log=ctx.log,
+        max_activities=12,
+        min_edge_share=0.02,
+        label="frequency",
     )
-    slow = api.mine("bottlenecks", store=ctx.store, log=ctx.log, top=5)
+    slow = api.mine("bottlenecks", store=ctx.store, engine=ctx.engine, log=ctx.log, top=5)
     lines = [chart(svg, "Most frequent steps and paths; edge width by number of tickets.")]
     if not slow.empty:
         top = slow.iloc[0]
@@ -180,7 +210,7 @@ def process(ctx: Context) -> Section:
 
 def pingpong(ctx: Context) -> Section:
     """Tickets returning to a team they had left, and escalations."""
-    parts = api.mine_parts("pingpong", store=ctx.store, log=ctx.log, top=5)
+    parts = api.mine_parts("pingpong", store=ctx.store, engine=ctx.engine, log=ctx.log, top=5)
     s = parts["summary"].iloc[0]
     lines = [
         finding(
@@ -200,7 +230,7 @@ def pingpong(ctx: Context) -> Section:
             formats={"total_away": _hours},
         ),
     ]
-    esc_parts = api.mine_parts("escalation", store=ctx.store, log=ctx.log)
+    esc_parts = api.mine_parts("escalation", store=ctx.store, engine=ctx.engine, log=ctx.log)
     e = esc_parts["summary"].iloc[0]
     if int(e["resolved"] or 0) > 0 and len(esc_parts["paths"]):
         lines.append(
@@ -224,7 +254,7 @@ def pingpong(ctx: Context) -> Section:
 
 def conformance(ctx: Context) -> Section:
     """Deviations from the designed process (ITIL incident model by default)."""
-    parts = api.mine_parts("conformance", store=ctx.store, log=ctx.log, top=8)
+    parts = api.mine_parts("conformance", store=ctx.store, engine=ctx.engine, log=ctx.log, top=8)
     s = parts["summary"].iloc[0]
     lines = [
         finding(
@@ -250,7 +280,9 @@ def conformance(ctx: Context) -> Section:
 
 def capability(ctx: Context) -> Section:
     """SLA capability per priority."""
-    cap = api.sla_capability(store=ctx.store, log=ctx.log, objectives=ctx.objectives)
+    cap = api.sla_capability(
+        store=ctx.store, engine=ctx.engine, log=ctx.log, objectives=ctx.objectives
+    )
     if cap.empty:
         body = paragraph("Too few tickets with an SLA target to judge capability.", "note")
         return Section("capability", "SLA capability", body)
@@ -287,6 +319,8 @@ def capability(ctx: Context) -> Section:
 
 def register(ctx: Context) -> Section:
     """Each improvement initiative with its staged control chart and its verdict in words."""
+    if ctx.engine.name != "duckdb":
+        raise PdcaError("the improvement register is kept in the DuckDB store, not in the export")
     entries = api.register_report(store=ctx.store)
     if not entries:
         body = paragraph(
@@ -328,16 +362,33 @@ def build_report(
     objectives: Path | str | None = None,
     period: str = "month",
     out: Path | str = DEFAULT_OUT,
+    engine: EngineSettings | str | None = None,
 ) -> ReportResult:
-    """Write the service review to ``out`` and say what it holds."""
-    status = api.status(store)
+    """Write the service review to ``out`` and say what it holds. With ``engine`` Spark, the
+    sections are computed on Spark from the export ``store`` (one session for the report)."""
+    with engine_session(engine) as settings:
+        return _build(
+            store=store, log=log, objectives=objectives, period=period, out=out, settings=settings
+        )
+
+
+def _build(
+    *,
+    store: Path | str | None,
+    log: str | None,
+    objectives: Path | str | None,
+    period: str,
+    out: Path | str,
+    settings: EngineSettings,
+) -> ReportResult:
+    status = api.status(store, engine=settings)
     if status.empty:
         raise PdcaError("the store is empty", "import data first with `pdca ingest FILE`")
     names = status["log"].tolist()
     chosen = log or (names[0] if len(names) == 1 else None)
     if chosen is None:
         raise PdcaError(f"the store holds several logs ({', '.join(names)})", "choose with --log")
-    ctx = Context(store, chosen, objectives, period)
+    ctx = Context(store, chosen, objectives, period, settings)
     result = ReportResult(Path(out))
     sections = []
     for name, build in SECTIONS:

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from pdca.interfaces.cli.common import StoreOpt, app, err, user_errors, with_progress
+from pdca.interfaces.cli.common import (
+    EngineOpt,
+    StoreOpt,
+    app,
+    engine_name,
+    err,
+    user_errors,
+    with_progress,
+)
 from pdca.reports import DEFAULT_OUT
 
 
@@ -22,6 +30,7 @@ def report(
     ] = None,
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
     store: StoreOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Write the monthly service review (scorecard, control charts, process map, findings)."""
     from pdca.reports.review import build_report  # noqa: PLC0415 (loaded on use)
@@ -30,7 +39,12 @@ def report(
         result = with_progress(
             "writing the report",
             lambda _step: build_report(
-                store=store, log=log, objectives=objectives, period=period, out=out
+                store=store,
+                log=log,
+                objectives=objectives,
+                period=period,
+                out=out,
+                engine=engine_name(engine),
             ),
         )
     for name, reason in result.skipped.items():
