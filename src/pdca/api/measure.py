@@ -34,6 +34,18 @@ def _kept(st: Any, log: str) -> Any:
     return lambda name: st.derived(name, log)
 
 
+def _inputs(st: Any, name: str, goals: Any) -> Inputs:
+    """What the KPIs of log ``name`` read: its events, tickets, surveys, the objectives and the
+    tables the import kept (none on Spark)."""
+    return Inputs(
+        st.events(name),
+        st.tickets(name),
+        extra={"objectives": goals},
+        surveys=st.surveys(name),
+        kept=_kept(st, name),
+    )
+
+
 def kpi_catalogue() -> pd.DataFrame:
     """Every KPI pdca computes: id, name, unit, direction, definition and whose it follows."""
     rows = [
@@ -73,13 +85,7 @@ def kpi(
     frames = []
     with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
-        inputs = Inputs(
-            st.events(name),
-            st.tickets(name),
-            extra={"objectives": goals},
-            surveys=st.surveys(name),
-            kept=_kept(st, name),
-        )
+        inputs = _inputs(st, name, goals)
         for kpi_id in ids:
             query = Query(
                 kpi_id,
@@ -136,14 +142,7 @@ def scorecard(
 
 
 def _scorecard(st: Any, name: str, goals: Any, targets: Any, period: str) -> pd.DataFrame:
-    inputs = Inputs(
-        st.events(name),
-        st.tickets(name),
-        extra={"objectives": goals},
-        surveys=st.surveys(name),
-        kept=_kept(st, name),
-    )
-    return build_scorecard(inputs, targets, period=period)
+    return build_scorecard(_inputs(st, name, goals), targets, period=period)
 
 
 def sla(

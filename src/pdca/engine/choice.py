@@ -29,7 +29,6 @@ export. Spark is imported only when it is chosen.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pdca.engine.store import Store
 from pdca.errors import ConfigError
-from pdca.model.config_errors import config_error
+from pdca.model.config_errors import config_error, read_toml
 
 ENGINES = ("duckdb", "spark")
 """Engines the analysis commands run on."""
@@ -99,17 +98,11 @@ def load_settings(path: Path | None = None) -> EngineSettings:
     path = path if path is not None else config_path()
     if path is None:
         return EngineSettings()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no such configuration file",
-            f"check {CONFIG_ENV}, or unset it to use ./{CONFIG_FILE} or the defaults",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax there") from None
+    raw = read_toml(
+        path,
+        "configuration",
+        f"check {CONFIG_ENV}, or unset it to use ./{CONFIG_FILE} or the defaults",
+    )
     try:
         return _File.model_validate(raw).engine
     except ValidationError as exc:

@@ -1,4 +1,5 @@
-"""One readable line for a configuration file that pydantic rejected (objectives, process models).
+"""One readable line for a configuration file that cannot be read or that pydantic rejected
+(objectives, process models, pdca.toml).
 
 The first problem is reported — an unknown key first, since it explains more than the "missing"
 errors it often causes — as ``SOURCE: key.path: what is wrong``, with a hint where one helps.
@@ -6,7 +7,9 @@ errors it often causes — as ``SOURCE: key.path: what is wrong``, with a hint w
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -66,4 +69,17 @@ def config_error(
     return ConfigError(f"{location}{what}", hint)
 
 
-__all__ = ["Explain", "Skip", "config_error", "key_path"]
+def read_toml(path: Path, kind: str, missing_hint: str) -> dict[str, Any]:
+    """The TOML file ``path`` (a ``kind`` file, e.g. "objectives") as a dict; a missing,
+    unreadable or malformed file is one :class:`ConfigError` naming it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such {kind} file", missing_hint) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the {kind} file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax there") from None
+
+
+__all__ = ["Explain", "Skip", "config_error", "key_path", "read_toml"]

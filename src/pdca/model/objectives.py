@@ -8,7 +8,6 @@ Without a file, :data:`DEFAULT_CALENDARS` and :data:`DEFAULT_SLA` apply. The bui
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pdca.errors import ConfigError
 from pdca.model.calendars import DEFAULT_CALENDARS, Calendar
-from pdca.model.config_errors import config_error
+from pdca.model.config_errors import config_error, read_toml
 from pdca.model.vocab import WAITING_STATES, State
 
 WILDCARD = "*"
@@ -326,16 +325,7 @@ def load_objectives(path: Path | None) -> Objectives:
     """Read an objectives TOML file (``None``: the defaults); problems raise ``ConfigError``."""
     if path is None:
         return Objectives()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no such objectives file", "check the path, or leave it out for the defaults"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the objectives file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax there") from None
+    raw = read_toml(path, "objectives", "check the path, or leave it out for the defaults")
     try:
         return Objectives.model_validate(raw)
     except ValidationError as exc:

@@ -65,16 +65,20 @@ def _pct(value: Any) -> str:
     return f"{100 * float(value):.1f} %"
 
 
-# -- sections --------------------------------------------------------------------------------------
-def scorecard(ctx: Context) -> Section:
-    """Every KPI of the reporting period against its target."""
-    card = api.scorecard(
+def _card(ctx: Context) -> Any:
+    return api.scorecard(
         store=ctx.store,
         engine=ctx.engine,
         log=ctx.log,
         objectives=ctx.objectives,
         period=ctx.period,
     )
+
+
+# -- sections --------------------------------------------------------------------------------------
+def scorecard(ctx: Context) -> Section:
+    """Every KPI of the reporting period against its target."""
+    card = _card(ctx)
     if card.empty:
         return Section("scorecard", "Scorecard", paragraph("No ticket was opened yet."))
     period = str(card["period"].iloc[0])
@@ -105,13 +109,7 @@ def scorecard(ctx: Context) -> Section:
 
 def changes(ctx: Context) -> Section:
     """What moved most since the previous period, in words."""
-    card = api.scorecard(
-        store=ctx.store,
-        engine=ctx.engine,
-        log=ctx.log,
-        objectives=ctx.objectives,
-        period=ctx.period,
-    )
+    card = _card(ctx)
     rows = []
     for r in card.itertuples(index=False):
         prev, now = float(str(r.previous)), float(str(r.value))
