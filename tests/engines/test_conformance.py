@@ -1,7 +1,7 @@
 """The same analyses on every engine, with the same results, on the two shared real logs.
 
 Each log is imported once into a DuckDB store and exported with ``pdca export --to parquet``
-(session fixtures in conftest.py, shared with test_conformance_itsm.py); Spark reads that
+(session fixtures in conftest.py, shared with test_conformance_mining.py); Spark reads that
 export (:class:`pdca.engine.spark.SparkStore`). Every analysis runs on each engine and is
 compared with the DuckDB result: counts, step labels, timestamps and durations exactly; means
 and standard deviations to 1e-12 relative (Spark adds in another order). Each analysis also
