@@ -10,7 +10,6 @@ import gc
 import importlib.util
 import os
 import shutil
-import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -76,17 +75,12 @@ def spark() -> Iterator[Any]:
         pytest.skip(reason)
     from pdca.engine.spark import spark_session  # noqa: PLC0415  # only once PySpark is present
 
-    with pytest.MonkeyPatch.context() as env:
-        # the Python workers of Ibis' UDFs (source attributes read from the JSON column) need
-        # this environment's packages (pandas, Ibis); PySpark starts them with PYSPARK_PYTHON,
-        # by default the system's python3
-        env.setenv("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", sys.executable))
-        session = spark_session(
-            SPARK_MASTER,
-            remote=SPARK_REMOTE,
-            app_name="pdca-tests",
-            conf={"spark.sql.shuffle.partitions": "4"},
-        )
+    session = spark_session(
+        SPARK_MASTER,
+        remote=SPARK_REMOTE,
+        app_name="pdca-tests",
+        conf={"spark.sql.shuffle.partitions": "4"},
+    )
     yield session
     session.stop()
     collect_spark_garbage()

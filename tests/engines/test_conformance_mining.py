@@ -325,16 +325,7 @@ ANALYSES |= {
     ),
 }
 
-NOT_ON_SPARK_YET: dict[str, str] = {
-    "filter-attribute-source": (
-        "AttributeValues on a source column reads the events' JSON attributes with Ibis' JSON "
-        "access (attributes.cast('json')[name].str, filters.event_value); Ibis 12 compiles it "
-        "for Spark as the Python UDF UNWRAP_JSON_STR(GET_JSON_OBJECT(attributes, '$.name')), "
-        "which json.loads the string GET_JSON_OBJECT has already unquoted and fails "
-        "(JSONDecodeError). A portable form needs a JSON string extraction that both engines "
-        "compile natively (Spark get_json_object, DuckDB json_extract_string)."
-    ),
-}
+NOT_ON_SPARK_YET: dict[str, str] = {}
 """Analysis -> why it fails on Spark (the mark must go once pdca's formulation is portable)."""
 
 

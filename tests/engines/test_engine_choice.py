@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from pdca import api
 from pdca.api.data import export
 from pdca.engine.choice import (
     CONFIG_ENV,
@@ -31,10 +32,12 @@ from pdca.engine.choice import (
 )
 from pdca.engine.store import Store
 from pdca.errors import ConfigError
+from pdca.ingest.options import LoadOptions
 from pdca.interfaces.cli.app import app
 from pdca.reports.review import build_report
 from pdca.simulate import SimulationConfig, simulate
 from tests.engines.conftest import SPARK_WARNINGS, collect_spark_garbage
+from tests.ingest.survey_files import LOG, write_csat, write_log, write_nps
 
 runner = CliRunner()
 pytestmark = list(SPARK_WARNINGS)  # PySpark's own warnings (see tests/engines/conftest.py)
@@ -265,3 +268,34 @@ def test_the_service_review_is_the_same_on_spark(
     assert len(got) >= 5
     for name, body in got.items():
         assert body == want[name], name
+
+
+@pytest.fixture(scope="module")
+def with_surveys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small ServiceNow-style log with CSAT and NPS responses, in a store and exported (the
+    real logs have no surveys)."""
+    root = tmp_path_factory.mktemp("engine-surveys")
+    store, parquet = root / "store", root / "parquet"
+    tickets = write_log(root / "desk.csv", tickets=60)
+    api.ingest(root / "desk.csv", source="servicenow", store=store, options=LoadOptions(log=LOG))
+    api.ingest_surveys(write_csat(root / "csat.csv", tickets).path, store=store)
+    api.ingest_surveys(write_nps(root / "nps.csv", tickets).path, store=store, instrument="nps")
+    export("parquet", parquet, store=store)
+    return store, parquet
+
+
+SURVEY_KPIS = ["csat", "nps", "survey_response_rate"]
+
+
+@pytest.mark.spark
+def test_the_survey_kpis_are_the_same_on_spark(
+    with_surveys: tuple[Path, Path], spark_session_for_cli: Any
+) -> None:
+    store, parquet = with_surveys
+    on_duckdb = api.kpi(SURVEY_KPIS, store=store, period="month")
+    on_spark = api.kpi(SURVEY_KPIS, store=parquet, period="month", engine="spark")
+    assert set(on_duckdb["kpi"]) == set(SURVEY_KPIS)
+    assert on_duckdb["value"].notna().sum() >= 3  # responses in the months: something measured
+    pd.testing.assert_frame_equal(
+        on_spark, on_duckdb, check_exact=False, rtol=1e-12, check_dtype=False
+    )

@@ -27,8 +27,6 @@ See docs/spark.md for what runs on Spark today.
 
 from __future__ import annotations
 
-import os
-import sys
 import uuid
 from collections.abc import Mapping
 from importlib import import_module
@@ -100,9 +98,6 @@ def spark_session(
             builder = builder.master(master)
         if master is None or master.startswith("local"):
             settings.update(LOCAL_CONF)
-            # Python workers (Ibis' UDFs) need this environment's packages; PySpark starts
-            # them with PYSPARK_PYTHON, by default the system's python3
-            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings.update(conf or {})
     for key, value in settings.items():
         builder = builder.config(key, value)

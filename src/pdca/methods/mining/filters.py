@@ -22,6 +22,7 @@ from typing import Any, Literal
 import ibis
 
 from pdca.errors import ConfigError
+from pdca.methods.attributes import attribute_text
 from pdca.methods.mining.activity import ActivityKey
 from pdca.methods.mining.traces import CASE, CASE_NO, CODE, LABEL, NEXT_CODE, POS, Traces, traces
 from pdca.methods.mining.variants import (
@@ -77,7 +78,7 @@ def event_value(events: Any, column: str) -> Any:
     """A canonical column as text, or else a source attribute kept in ``attributes``."""
     if column in EVENT_COLUMNS and column != Col.ATTRIBUTES:
         return events[column].cast("string")
-    return events[Col.ATTRIBUTES].cast("json")[column].str
+    return attribute_text(events[Col.ATTRIBUTES], column)
 
 
 @dataclass(frozen=True)
