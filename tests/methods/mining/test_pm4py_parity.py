@@ -208,3 +208,13 @@ def test_handovers_agree_with_the_reassignment_count_of_tickets(
     assert total == int(ours.tickets[Col.REASSIGNMENT_COUNT].sum())
     assert total > 0
     assert (ours.handovers["source"] != ours.handovers["target"]).all()
+
+
+def test_counts_are_whole_numbers_on_both_paths(case: tuple[LogSpec, Oracle, Ours]) -> None:
+    """Counts come back as int64 whether computed or kept at import (DuckDB keeps a sum as a
+    128-bit integer, which pandas would otherwise hold as Python objects)."""
+    _, _, ours = case
+    for frame, columns in ((ours.edges, ("frequency", "cases")), (ours.start, ("cases",))):
+        for column in columns:
+            assert str(frame[column].dtype) == "int64", column
+    assert str(ours.end["cases"].dtype) == "int64"

@@ -156,7 +156,14 @@ def edges(traces: Traces, *, performance: bool = True, business: BusinessTime | 
     (in calendar time, or in the working hours of ``business``)."""
     if traces.kept is not None and (business is None or not performance):
         kept = traces.kept[KEPT_EDGES]
-        return kept.select(SOURCE, TARGET, FREQUENCY, CASES, *(WAIT_STATS if performance else ()))
+        # counts are kept as DuckDB's HUGEINT (the type of a sum): give them as computed, int64
+        return kept.select(
+            SOURCE,
+            TARGET,
+            kept[FREQUENCY].cast("int64").name(FREQUENCY),
+            kept[CASES].cast("int64").name(CASES),
+            *(WAIT_STATS if performance else ()),
+        )
     coded = coded_edges(traces, performance=performance, business=business)
     named = traces.decode(traces.decode(coded, SOURCE, SOURCE), TARGET, TARGET)
     return named.select(SOURCE, TARGET, *(c for c in coded.columns if c not in (SOURCE, TARGET)))
@@ -174,7 +181,8 @@ def coded_ends(traces: Traces, index: int) -> Any:
 
 def _ends(traces: Traces, index: int) -> Any:
     if traces.kept is not None:
-        return traces.kept[KEPT_START if index == 0 else KEPT_END].select(ACTIVITY, CASES)
+        kept = traces.kept[KEPT_START if index == 0 else KEPT_END]
+        return kept.select(ACTIVITY, kept[CASES].cast("int64").name(CASES))  # HUGEINT, see edges
     counted = coded_ends(traces, index)
     return traces.decode(counted, ACTIVITY, ACTIVITY).select(ACTIVITY, CASES)
 
