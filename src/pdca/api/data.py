@@ -238,7 +238,12 @@ def ingest_surveys(
 def status(
     store: Path | str | None = None, *, engine: EngineSettings | str | None = None
 ) -> pd.DataFrame:
-    """What the store holds: one row per log (with Spark: what the export holds)."""
+    """What the store holds: one row per log; with ``engine`` given (e.g. ``"spark"``), what
+    that engine reads (the export), else always the DuckDB store, whatever pdca.toml chooses
+    for the analyses."""
+    if engine is None:
+        with Store.open(store, read_only=True) as st:
+            return st.logs()
     with open_for_analysis(store, engine) as st:
         frame: pd.DataFrame = st.logs()
         return frame

@@ -148,19 +148,25 @@ def engine_session(engine: EngineSettings | str | None = None) -> Iterator[Engin
     if settings.name == "duckdb":
         yield settings
         return
-    from pdca.engine import spark as engine_module  # noqa: PLC0415  # PySpark only when chosen
-
-    running = engine_module.active_session()
-    session = running
-    if session is None:
-        session = engine_module.spark_session(
-            settings.spark.master, remote=settings.spark.remote, conf=settings.spark.conf
-        )
-    try:
+    with _session(settings.spark):
         yield settings
+
+
+@contextmanager
+def _session(spark: SparkSettings) -> Iterator[Any]:
+    """The Spark session this process already runs (left running), or one started with
+    ``spark``'s master or Spark Connect URL and stopped on exit."""
+    from pdca.engine import spark as engine  # noqa: PLC0415  # PySpark only when chosen
+
+    running = engine.active_session()
+    if running is not None:
+        yield running
+        return
+    session = engine.spark_session(spark.master, remote=spark.remote, conf=spark.conf)
+    try:
+        yield session
     finally:
-        if running is None:
-            session.stop()
+        session.stop()
 
 
 @contextmanager
@@ -174,9 +180,7 @@ def _spark_store(spark: SparkSettings, store: Path | str | None) -> Iterator[Any
             "give it with --store DIR (after `pdca export --to parquet DIR`), or set data (or "
             f"database) under [engine.spark] in {CONFIG_FILE}",
         )
-    running = engine.active_session()
-    session = engine.spark_session(spark.master, remote=spark.remote, conf=spark.conf)
-    try:
+    with _session(spark) as session:
         if spark.database is not None:
             opened = engine.SparkStore.open_tables(
                 spark.database, session=session, tickets=spark.tickets
@@ -187,9 +191,6 @@ def _spark_store(spark: SparkSettings, store: Path | str | None) -> Iterator[Any
             )
         with opened as st:
             yield st
-    finally:
-        if running is None:  # a session of this process's own is left running
-            session.stop()
 
 
 __all__ = [

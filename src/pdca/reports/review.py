@@ -41,6 +41,8 @@ class Context:
     period: str
     engine: EngineSettings = field(default_factory=EngineSettings)
     """The engine the sections ask (DuckDB: the store; Spark: the export ``store``)."""
+    answers: dict[str, Any] = field(default_factory=dict, compare=False)
+    """Results several sections read, asked once (on Spark nothing is kept between questions)."""
 
 
 @dataclass
@@ -66,13 +68,16 @@ def _pct(value: Any) -> str:
 
 
 def _card(ctx: Context) -> Any:
-    return api.scorecard(
-        store=ctx.store,
-        engine=ctx.engine,
-        log=ctx.log,
-        objectives=ctx.objectives,
-        period=ctx.period,
-    )
+    """The scorecard (read by two sections)."""
+    if "scorecard" not in ctx.answers:
+        ctx.answers["scorecard"] = api.scorecard(
+            store=ctx.store,
+            engine=ctx.engine,
+            log=ctx.log,
+            objectives=ctx.objectives,
+            period=ctx.period,
+        )
+    return ctx.answers["scorecard"]
 
 
 # -- sections --------------------------------------------------------------------------------------
