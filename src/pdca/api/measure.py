@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from pdca.api.common import choose_log
+from pdca.api.common import choose_log, resolve_objectives
 from pdca.engine.cache import ResultCache, cache_key, code_fingerprint
 from pdca.engine.choice import EngineSettings, open_for_analysis
 from pdca.engine.store import Store
@@ -17,16 +17,46 @@ from pdca.errors import InputError
 from pdca.methods.kpi.bands import BANDS
 from pdca.methods.kpi.catalogue import CATALOGUE, get_kpi
 from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, sla_clocks
+from pdca.methods.kpi.continuity import CONTINUITY_KPIS
 from pdca.methods.kpi.definition import Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
 from pdca.methods.kpi.source_sla import KEPT_VERDICTS, source_agreement, source_verdicts
-from pdca.model.objectives import load_objectives
+from pdca.model.objectives import Objectives, Resolved
 from pdca.model.schema import Col
 
 _MEASURE_CODE = ("methods.kpi", "model", "engine")
 """Subpackages whose code decides a measured result (see :func:`code_fingerprint`)."""
+OBJECTIVES_ATTR = "objectives"
+"""``DataFrame.attrs`` key: what a result says about its objectives (``Resolved.metadata``)."""
+LEFT_OUT_ATTR = "left_out"
+"""``DataFrame.attrs`` key of the KPIs a result leaves out, each with the reason."""
+Goals = Path | str | Resolved | None
+"""An objectives file, what :func:`resolve_objectives` found, or None (look it up)."""
+
+
+def _declare(frame: pd.DataFrame, resolved: Resolved, left_out: dict[str, str]) -> pd.DataFrame:
+    """Say on the result which objectives it used (and which KPIs it left out, why)."""
+    frame.attrs[OBJECTIVES_ATTR] = resolved.metadata()
+    frame.attrs[LEFT_OUT_ATTR] = dict(left_out)
+    return frame
+
+
+def unconfigured(goals: Objectives) -> dict[str, str]:
+    """The KPIs that need a part of the objectives these lack, with the reason (one line)."""
+    out: dict[str, str] = {}
+    if goals.continuity is None:
+        reason = (
+            "no [continuity] section in the objectives, so no ticket is taken for a major or "
+            "security incident (add one, docs/sla.md)"
+        )
+        out.update(dict.fromkeys((k.id for k in CONTINUITY_KPIS), reason))
+    if goals.cost is None:
+        out["cost_per_ticket"] = "no [cost] per_month in the objectives (docs/sla.md)"
+    if goals.organisation is None:
+        out["tickets_per_user"] = "no [organisation] users in the objectives (docs/sla.md)"
+    return out
 
 
 def _kept(st: Any, log: str) -> Any:
@@ -73,15 +103,19 @@ def kpi(
     start: datetime | None = None,
     end: datetime | None = None,
     options: dict[str, dict[str, Any]] | None = None,
-    objectives: Path | str | None = None,
+    objectives: Goals = None,
 ) -> pd.DataFrame:
     """KPI values per period and breakdown, with the previous period and the published band.
 
-    ``kpis`` are catalogue ids (all when empty); ``options`` maps a KPI id to its options;
-    ``objectives`` is the objectives file (SLA targets and calendars for the SLA KPIs).
+    ``kpis`` are catalogue ids (all when empty: then the KPIs that need a part of the
+    objectives that is missing — continuity, cost, organisation — are left out, and
+    ``attrs["left_out"]`` says why); ``options`` maps a KPI id to its options; ``objectives`` is
+    the objectives file (:func:`resolve_objectives`; ``attrs["objectives"]`` says which).
     """
-    ids = list(kpis) or list(CATALOGUE)
-    goals = load_objectives(Path(objectives) if objectives else None)
+    resolved = resolve_objectives(objectives, store=store)
+    goals = resolved.objectives
+    left_out = {} if kpis else unconfigured(goals)
+    ids = list(kpis) or [k for k in CATALOGUE if k not in left_out]
     frames = []
     with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
@@ -101,7 +135,7 @@ def kpi(
             band = BANDS.get(kpi_id)
             frame["benchmark"] = f"{band.text} ({band.source})" if band else None
             frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return _declare(pd.concat(frames, ignore_index=True), resolved, left_out)
 
 
 def scorecard(
@@ -109,21 +143,25 @@ def scorecard(
     store: Path | str | None = None,
     engine: EngineSettings | str | None = None,
     log: str | None = None,
-    objectives: Path | str | None = None,
+    objectives: Goals = None,
     period: str = "month",
 ) -> pd.DataFrame:
     """Every scorecard KPI for the reporting period against its target (red/amber/green, trend).
 
     Targets come from the objectives file's ``[kpi_targets]``; without any, pdca's defaults.
-    The result is kept beside the store (:mod:`pdca.engine.cache`) until the data, the objectives
-    or pdca's code change, so asking again is immediate.
+    ``attrs["objectives"]`` says which objectives were used, ``attrs["left_out"]`` which KPIs
+    the objectives leave out and why. The result is kept beside the store
+    (:mod:`pdca.engine.cache`) until the data, the objectives or pdca's code change, so asking
+    again is immediate.
     """
-    goals = load_objectives(Path(objectives) if objectives else None)
+    resolved = resolve_objectives(objectives, store=store)
+    goals = resolved.objectives
     targets = goals.kpi_targets or DEFAULT_TARGETS
+    left_out = {k: v for k, v in unconfigured(goals).items() if k in _CONTINUITY}
     with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         if not isinstance(st, Store):  # results are kept beside a DuckDB store only
-            return _scorecard(st, name, goals, targets, period)
+            return _declare(_scorecard(st, name, goals, targets, period), resolved, left_out)
         cache = ResultCache(st.root)
         key = cache_key(
             question="scorecard",
@@ -135,10 +173,13 @@ def scorecard(
         )
         cached = cache.get(key)
         if cached is not None:
-            return cached
+            return _declare(cached, resolved, left_out)
         frame = _scorecard(st, name, goals, targets, period)
         cache.put(key, frame)
-        return frame
+        return _declare(frame, resolved, left_out)
+
+
+_CONTINUITY = frozenset(k.id for k in CONTINUITY_KPIS)
 
 
 def _scorecard(st: Any, name: str, goals: Any, targets: Any, period: str) -> pd.DataFrame:
@@ -150,7 +191,7 @@ def sla(
     store: Path | str | None = None,
     engine: EngineSettings | str | None = None,
     log: str | None = None,
-    objectives: Path | str | None = None,
+    objectives: Goals = None,
     clock: str | None = None,
     running: bool = False,
     breached: bool = False,
@@ -163,7 +204,8 @@ def sla(
     """
     if clock not in (None, RESPONSE, RESOLUTION):
         raise InputError(f"unknown clock {clock!r}", "use response or resolution")
-    goals = load_objectives(Path(objectives) if objectives else None)
+    resolved = resolve_objectives(objectives, store=store)
+    goals = resolved.objectives
     with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         events = st.events(name)
@@ -181,7 +223,7 @@ def sla(
         if breached:
             table = table.filter(table[ClockCol.BREACHED])
         frame: pd.DataFrame = table.order_by([Col.CASE_ID, ClockCol.CLOCK]).to_pandas()
-    return frame
+    return _declare(frame, resolved, {})
 
 
 def sla_agreement(
@@ -189,15 +231,18 @@ def sla_agreement(
     store: Path | str | None = None,
     engine: EngineSettings | str | None = None,
     log: str | None = None,
-    objectives: Path | str | None = None,
+    objectives: Goals = None,
 ) -> dict[str, Any]:
-    """How often pdca's resolution verdict agrees with the source's (ServiceNow ``made_sla``)."""
-    goals = load_objectives(Path(objectives) if objectives else None)
+    """How often pdca's resolution verdict agrees with the source's (ServiceNow ``made_sla``);
+    the key ``objectives`` says which targets pdca's verdict used."""
+    resolved = resolve_objectives(objectives, store=store)
     with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         events = st.events(name)
-        clocks = sla_clocks(events, st.tickets(name), goals)
-        return source_agreement(clocks, events).to_dict()
+        clocks = sla_clocks(events, st.tickets(name), resolved.objectives)
+        record: dict[str, Any] = source_agreement(clocks, events).to_dict()
+    record[OBJECTIVES_ATTR] = resolved.metadata()
+    return record
 
 
 def sla_capability(
@@ -205,7 +250,7 @@ def sla_capability(
     store: Path | str | None = None,
     engine: EngineSettings | str | None = None,
     log: str | None = None,
-    objectives: Path | str | None = None,
+    objectives: Goals = None,
     clock: str = RESOLUTION,
     by: str = Col.PRIORITY,
     min_tickets: int = 30,
@@ -220,7 +265,8 @@ def sla_capability(
     """
     from pdca.methods.spc.capability import Capability  # noqa: PLC0415 (SciPy loads on use)
 
-    frame = sla(store=store, log=log, objectives=objectives, clock=clock, engine=engine)
+    resolved = resolve_objectives(objectives, store=store)
+    frame = sla(store=store, log=log, objectives=resolved, clock=clock, engine=engine)
     done = frame[~frame[ClockCol.RUNNING].astype(bool)]
     done = done[done[ClockCol.TARGET_S].notna() & done[ClockCol.ELAPSED_S].notna()]
     rows = []
@@ -243,4 +289,4 @@ def sla_capability(
                 "sigma_level": fit.sigma_level_,
             }
         )
-    return pd.DataFrame(rows)
+    return _declare(pd.DataFrame(rows), resolved, {})

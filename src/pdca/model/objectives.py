@@ -8,6 +8,7 @@ Without a file, :data:`DEFAULT_CALENDARS` and :data:`DEFAULT_SLA` apply. The bui
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -320,6 +321,133 @@ class Objectives(_Strict):
         return max(rows, key=lambda r: r.specificity, default=None)
 
 
+# -- where the objectives come from ----------------------------------------------------------------
+BUILT_IN = "built-in defaults"
+"""How the objectives are named when no file gives them."""
+PARTS: dict[str, str] = {
+    "sla": "SLA targets",
+    "calendars": "calendars",
+    "clock": "clock",
+    "kpi_targets": "KPI targets",
+    "cost": "cost",
+    "organisation": "organisation",
+    "continuity": "continuity",
+}
+"""The parts of the objectives (sections of the file) and how a note names them."""
+FoundBy = Literal["--objectives", "PDCA_OBJECTIVES", "store", "built-in"]
+_DAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _hours_text(value: timedelta) -> str:
+    return f"{value.total_seconds() / 3600:g} h"
+
+
+def describe_calendar(calendar: Calendar) -> str:
+    """A calendar in a few words, e.g. ``Mon-Fri 08:00-18:00 UTC`` (an en dash between days)."""
+    days = [", ".join(str(r) for r in calendar.hours.on(d)) for d in range(7)]
+    runs: list[tuple[int, int, str]] = []
+    for d, text in enumerate(days):
+        if runs and runs[-1][2] == text and runs[-1][1] == d - 1:
+            runs[-1] = (runs[-1][0], d, text)
+        else:
+            runs.append((d, d, text))
+    shown = [
+        (_DAY_SHORT[a] if a == b else f"{_DAY_SHORT[a]}\u2013{_DAY_SHORT[b]}") + f" {text}"
+        for a, b, text in runs
+        if text
+    ]
+    if len(runs) == 1 and days[0] == "00:00-24:00":
+        shown = ["every day 00:00-24:00"]
+    text = f"{'; '.join(shown) or 'never open'} {calendar.timezone}"
+    if calendar.holidays:
+        text += f", {len(calendar.holidays)} holidays"
+    return text
+
+
+def _row_label(row: SlaTarget) -> str:
+    prio = row.priority if row.priority == WILDCARD else priority_key(row.priority)
+    prio_text = f"P{prio}" if prio.isdigit() else prio
+    if row.service == WILDCARD:
+        return "any priority" if prio == WILDCARD else prio_text
+    return row.service if prio == WILDCARD else f"{row.service} {prio_text}"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The objectives a command uses, and where they come from (see docs/sla.md)."""
+
+    objectives: Objectives
+    path: Path | None = None
+    """The file read, or None for the built-in defaults."""
+    found_by: FoundBy = "built-in"
+    """How the file was found: the option, the environment variable, the store, or none."""
+
+    @property
+    def source(self) -> str:
+        """The file's path, or ``built-in defaults``."""
+        return str(self.path) if self.path is not None else BUILT_IN
+
+    @property
+    def from_file(self) -> dict[str, bool]:
+        """For each part (:data:`PARTS`), whether the file sets it (else the built-in default)."""
+        given = self.objectives.model_fields_set if self.path is not None else set()
+        return {part: part in given for part in PARTS}
+
+    def sla_summary(self) -> str:
+        """The resolution targets and their calendars, e.g. ``P1 4 h, P2 24 h resolution;
+        calendar 24x7 (every day 00:00-24:00 UTC)``."""
+        rows = [r for r in self.objectives.sla if r.resolution is not None]
+        shown = [f"{_row_label(r)} {_hours_text(r.resolution)}" for r in rows[:6] if r.resolution]
+        if len(rows) > len(shown):
+            shown.append(f"\u2026 ({len(rows)} rows)")
+        targets = f"{', '.join(shown)} resolution" if shown else "no resolution targets"
+        names = sorted({r.calendar for r in self.objectives.sla})
+        calendars = "; ".join(
+            f"{n} ({describe_calendar(self.objectives.calendars[n])})" for n in names
+        )
+        word = "calendar" if len(names) == 1 else "calendars"
+        return f"{targets}; {word} {calendars}" if names else targets
+
+    def note(self) -> str:
+        """One line saying which targets and calendars were used, and which are defaults."""
+        if self.path is None:
+            return (
+                f"Targets: {BUILT_IN} ({self.sla_summary()}) \u2014 give --objectives FILE to "
+                "use yours (docs/sla.md)"
+            )
+        parts = self.from_file
+        builtin = [PARTS[p] for p, given in parts.items() if not given]
+        where = "the store's file " if self.found_by == "store" else ""
+        if self.found_by == "PDCA_OBJECTIVES":
+            where = "PDCA_OBJECTIVES, "
+        text = f"Targets: {where}{self.path} ({self.sla_summary()})"
+        if builtin:
+            text += f"; {BUILT_IN} for: {', '.join(builtin)}"
+        return text
+
+    def metadata(self) -> dict[str, Any]:
+        """What JSON output says about the objectives (docs/sla.md)."""
+        goals = self.objectives
+        return {
+            "source": self.source,
+            "found_by": self.found_by,
+            "parts": {p: "file" if given else "built-in" for p, given in self.from_file.items()},
+            "sla": [
+                {
+                    "service": r.service,
+                    "priority": r.priority,
+                    "response_h": r.response.total_seconds() / 3600 if r.response else None,
+                    "resolution_h": r.resolution.total_seconds() / 3600 if r.resolution else None,
+                    "calendar": r.calendar,
+                }
+                for r in goals.sla
+            ],
+            "calendars": {n: describe_calendar(c) for n, c in goals.calendars.items()},
+            "continuity": goals.continuity is not None,
+            "note": self.note(),
+        }
+
+
 # -- loading ---------------------------------------------------------------------------------------
 def load_objectives(path: Path | None) -> Objectives:
     """Read an objectives TOML file (``None``: the defaults); problems raise ``ConfigError``."""
@@ -333,17 +461,21 @@ def load_objectives(path: Path | None) -> Objectives:
 
 
 __all__ = [
+    "BUILT_IN",
     "CLASS_FIELDS",
     "DEFAULT_MAJOR",
     "DEFAULT_SECURITY",
     "DEFAULT_SLA",
+    "PARTS",
     "WILDCARD",
     "ClockOptions",
     "Continuity",
     "KpiTarget",
     "Objectives",
+    "Resolved",
     "SlaTarget",
     "TicketClass",
+    "describe_calendar",
     "format_duration",
     "load_objectives",
     "parse_duration",

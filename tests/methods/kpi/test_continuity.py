@@ -56,12 +56,49 @@ def _write(path: Path, *, with_p1: bool = True, seed: int = 5) -> pd.DataFrame:
     return frame
 
 
+SECTION = "[continuity]\n"
+"""An objectives file that asks for the continuity KPIs with their default classes."""
+
+
 @pytest.fixture(scope="module")
 def log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
     root = tmp_path_factory.mktemp("continuity")
     tickets = _write(root / "log.csv")
     api.ingest(root / "log.csv", source="servicenow", store=root / "store")
     return root / "store", tickets
+
+
+@pytest.fixture(scope="module")
+def asked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("goals") / "continuity.toml"
+    path.write_text(SECTION, encoding="utf-8")
+    return path
+
+
+def test_without_a_continuity_section_nothing_is_computed_from_defaults(
+    log: tuple[Path, pd.DataFrame], tmp_path: Path
+) -> None:
+    store, tickets = log
+    assert (tickets["priority"] == "1 - Critical").any()  # the default would find majors
+    goals = tmp_path / "targets.toml"
+    goals.write_text('[kpi_targets]\nfcr = ">= 70"\n', encoding="utf-8")
+    for kpi in ("availability", "major_incident_count", "security_mttr", "security_in_target"):
+        for objectives in (None, goals):
+            with pytest.raises(ConfigError, match=r"need a \[continuity\] section") as caught:
+                api.kpi([kpi], store=store, objectives=objectives)
+            assert "add [continuity]" in str(caught.value)
+            assert "\n" not in str(caught.value)
+    # all KPIs: the continuity ones are left out, and the result says why
+    every = api.kpi(store=store, objectives=goals)
+    continuity = {"availability", "major_incident_count", "major_incident_duration"}
+    continuity |= {"security_mttr", "security_in_target"}
+    assert not continuity & set(every["kpi"])
+    assert continuity <= set(every.attrs["left_out"])
+    assert "[continuity]" in every.attrs["left_out"]["availability"]
+    assert "mttr" in set(every["kpi"])
+    card = api.scorecard(store=store, objectives=goals)
+    assert not continuity & set(card["kpi"])
+    assert "[continuity]" in card.attrs["left_out"]["availability"]
 
 
 def _union(intervals: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[list[pd.Timestamp]]:
@@ -93,18 +130,18 @@ def _availability(tickets: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp, fre
 
 
 def test_availability_counts_overlapping_major_incidents_once(
-    log: tuple[Path, pd.DataFrame],
+    log: tuple[Path, pd.DataFrame], asked: Path
 ) -> None:
     store, tickets = log
     lo, hi = tickets["opened"].min(), tickets["last"].max()
     for period, freq in (("month", "M"), ("week", "W-SUN")):
         want, whole, down = _availability(tickets, lo, hi, freq)
-        got = api.kpi(["availability"], store=store, period=period)
+        got = api.kpi(["availability"], store=store, period=period, objectives=asked)
         got_map = dict(zip(pd.to_datetime(got["period"]), got["value"], strict=True))
         assert sorted(got_map) == sorted(want)
         for start, value in want.items():
             assert got_map[start] == pytest.approx(value, abs=1e-9), (period, start)
-    total = api.kpi(["availability"], store=store)
+    total = api.kpi(["availability"], store=store, objectives=asked)
     assert total["value"].iloc[0] == pytest.approx(whole, abs=1e-9)
     # the overlap matters: adding the intervals up would count more downtime than the union
     majors = tickets[tickets["priority"] == "1 - Critical"]
@@ -112,10 +149,10 @@ def test_availability_counts_overlapping_major_incidents_once(
     assert summed > sum((e - s).total_seconds() for s, e in down)
 
 
-def test_major_incident_count_and_duration(log: tuple[Path, pd.DataFrame]) -> None:
+def test_major_incident_count_and_duration(log: tuple[Path, pd.DataFrame], asked: Path) -> None:
     store, tickets = log
     majors = tickets[tickets["priority"] == "1 - Critical"]
-    count = api.kpi(["major_incident_count"], store=store, period="week")
+    count = api.kpi(["major_incident_count"], store=store, period="week", objectives=asked)
     want = majors.groupby(majors["opened"].dt.to_period("W-SUN").dt.start_time).size()
     assert dict(zip(pd.to_datetime(count["period"]), count["value"], strict=True)) == {
         k: float(v) for k, v in want.items()
@@ -129,21 +166,22 @@ def test_major_incident_count_and_duration(log: tuple[Path, pd.DataFrame]) -> No
             store=store,
             period="month",
             options={"major_incident_duration": {"statistic": statistic}},
+            objectives=asked,
         )
         assert got["value"].tolist() == pytest.approx(expected.tolist(), rel=1e-12)
         assert got["n"].tolist() == by_month.size().tolist()
 
 
 def test_security_resolution_time_and_share_within_target(
-    log: tuple[Path, pd.DataFrame], tmp_path: Path
+    log: tuple[Path, pd.DataFrame], tmp_path: Path, asked: Path
 ) -> None:
     store, tickets = log
     security = tickets[(tickets["category"] == "Security")].dropna(subset=["resolved"])
     hours = (security["resolved"] - security["opened"]).dt.total_seconds() / 3600
-    got = api.kpi(["security_mttr"], store=store)
+    got = api.kpi(["security_mttr"], store=store, objectives=asked)
     assert got["value"].iloc[0] == pytest.approx(hours.mean(), rel=1e-12)
     with pytest.raises(ConfigError, match="security_target"):
-        api.kpi(["security_in_target"], store=store)
+        api.kpi(["security_in_target"], store=store, objectives=asked)
     goals = tmp_path / "goals.toml"
     goals.write_text('[continuity]\nsecurity_target = "1d"\n', encoding="utf-8")
     share = api.kpi(["security_in_target"], store=store, objectives=goals)
@@ -175,15 +213,15 @@ def test_without_major_incidents_the_kpis_say_so(tmp_path: Path) -> None:
     _write(tmp_path / "log.csv", with_p1=False)
     store = tmp_path / "store"
     api.ingest(tmp_path / "log.csv", source="servicenow", store=store)
+    asked = tmp_path / "asked.toml"
+    asked.write_text(SECTION, encoding="utf-8")
     for kpi in ("availability", "major_incident_count", "major_incident_duration"):
         with pytest.raises(ConfigError, match="no ticket counts as a major incident"):
-            api.kpi([kpi], store=store)
+            api.kpi([kpi], store=store, objectives=asked)
     # no [continuity] section: the scorecard shows none of them
     card = api.scorecard(store=store)
     assert not {"availability", "major_incident_count", "security_mttr"} & set(card["kpi"])
     # with the section (defaults): security incidents exist, major incidents do not
-    asked = tmp_path / "asked.toml"
-    asked.write_text("[continuity]\n", encoding="utf-8")
     card = api.scorecard(store=store, objectives=asked)
     assert not {"availability", "major_incident_count"} & set(card["kpi"])
     assert "security_mttr" in set(card["kpi"])

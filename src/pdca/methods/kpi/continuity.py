@@ -3,10 +3,13 @@
 Which tickets are major incidents and which are security incidents is set in the objectives file
 (``[continuity.major]`` and ``[continuity.security]``, :class:`pdca.model.objectives.TicketClass`);
 by default a major incident is a ticket of priority 1 and a security incident a ticket of the
-category Security. When the file says nothing and no ticket of the log fits the default, these
-KPIs raise a :class:`~pdca.errors.ConfigError` that says so (a log without priority 1 has no
-measured availability of 100 %, it has no major incidents pdca can recognise); the scorecard
-then leaves them out (:func:`applicable`).
+category Security. These KPIs are computed only when the objectives have a ``[continuity]``
+section: without one they raise a :class:`~pdca.errors.ConfigError` that says what to add (a
+priority 1 ticket is not always an outage; an availability computed from that guess must not
+reach anyone unasked). When the section leaves a class at its default and no ticket of the log
+fits it, they raise a ConfigError too (a log without priority 1 has no measured availability of
+100 %, it has no major incidents pdca can recognise); the scorecard then leaves them out
+(:func:`applicable`).
 
 Availability follows ITIL: (agreed service time − downtime) ÷ agreed service time. Agreed
 service time is the working time of a calendar (around the clock by default) within the log's
@@ -139,8 +142,27 @@ _UNSET = {
 }
 
 
+NO_SECTION = (
+    "the continuity KPIs (availability, major and security incidents) need a [continuity] "
+    "section in the objectives file"
+)
+NO_SECTION_HINT = (
+    "add [continuity] to it to take priority 1 tickets as major incidents and category Security "
+    'as security incidents, or say which tickets are, e.g. [continuity.major] impact = ["Major"] '
+    "(docs/sla.md)"
+)
+
+
+def require_section(inputs: Inputs) -> None:
+    """A ConfigError saying what to add when the objectives have no ``[continuity]`` section."""
+    if _objectives(inputs).continuity is None:
+        raise ConfigError(NO_SECTION, NO_SECTION_HINT)
+
+
 def _class(inputs: Inputs, which: str) -> Any:
-    """The major (or security) incidents; a ConfigError when the defaults find none."""
+    """The major (or security) incidents; a ConfigError without a ``[continuity]`` section, or
+    when the section leaves the class at its default and the default finds none."""
+    require_section(inputs)
     section, configured = _continuity(inputs)
     found = members(inputs, getattr(section, which))
     if which not in configured and int(found.count().execute()) == 0:
@@ -284,6 +306,7 @@ def _security_mttr(inputs: Inputs, _: Any) -> Any:
 
 
 def _security_in_target(inputs: Inputs, _: Any) -> Any:
+    require_section(inputs)
     section, _set = _continuity(inputs)
     if section.security_target is None:
         raise ConfigError(
