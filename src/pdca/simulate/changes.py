@@ -37,6 +37,8 @@ class ActiveChange:
     service: int
     """Service index, or -1 for every service."""
     start: int
+    end: int | None = None
+    """A drift's end in seconds since the simulation start."""
 
 
 def activate(config: SimulationConfig, catalog: Catalog) -> list[ActiveChange]:
@@ -52,7 +54,10 @@ def activate(config: SimulationConfig, catalog: Catalog) -> list[ActiveChange]:
                     f"use one of: {', '.join(catalog.services)}",
                 )
         start = int((change.start - config.start_at).total_seconds())
-        out.append(ActiveChange(change, code, start))
+        end = None
+        if change.end is not None:
+            end = int((change.end - config.start_at).total_seconds())
+        out.append(ActiveChange(change, code, start, end))
     return out
 
 
@@ -63,17 +68,28 @@ def _applies(active: ActiveChange, t: Tickets) -> Bools:
     return mask
 
 
+def _multiplier(active: ActiveChange, opened: Floats) -> Floats | float:
+    """The factor of an ``mttr`` change, or of a drift at each opening time (linear from 1 at
+    its start to its factor at its end, constant after)."""
+    change = active.change
+    if change.kind != "drift" or active.end is None:
+        return change.factor
+    done = np.clip((opened - active.start) / (active.end - active.start), 0.0, 1.0)
+    return 1.0 + (change.factor - 1.0) * done
+
+
 def mttr_factor(changes: list[ActiveChange], t: Tickets) -> tuple[Floats, list[Bools]]:
-    """Per ticket, the product of the MTTR factors that apply; per change, whom it touches
-    (related tickets of a major incident follow the major incident)."""
+    """Per ticket, the product of the MTTR factors (``mttr`` changes and drifts) that apply; per
+    change, whom it touches (related tickets of a major incident follow the major incident)."""
     factor = np.ones(len(t))
     touched: list[Bools] = []
     for active in changes:
-        if active.change.kind != "mttr":
+        if active.change.kind not in ("mttr", "drift"):
             touched.append(np.zeros(len(t), dtype=np.bool_))
             continue
         mask = _applies(active, t) & ~t.child
-        factor[mask] *= active.change.factor
+        multiplier = _multiplier(active, t.opened[mask].astype(np.float64))
+        factor[mask] *= multiplier
         if t.child.any():
             mask = mask.copy()
             mask[t.child] = mask[t.parent_row[t.child]]

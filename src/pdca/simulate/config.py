@@ -152,6 +152,12 @@ class Timing(BaseModel):
     late_close_excess_hours: QuantileTable = cal.LATE_CLOSE_EXCESS_HOURS
     knowledge_fast: float = Field(cal.KNOWLEDGE_SHARE_FAST, ge=0, le=1)
     knowledge_slow: float = Field(cal.KNOWLEDGE_SHARE_SLOW, ge=0, le=1)
+    resolution_weekday_factor: tuple[float, ...] = (1.0,) * 7
+    """Factor on the time to resolve of tickets opened on each weekday, Monday … Sunday (a
+    seasonal pattern of the resolution time; by default none: when a ticket is opened changes
+    only the volume, not how long it takes)."""
+    resolution_month_factor: tuple[float, ...] = (1.0,) * 12
+    """Factor on the time to resolve of tickets opened in each calendar month (default none)."""
 
     @model_validator(mode="after")
     def _valid(self) -> Self:
@@ -163,6 +169,10 @@ class Timing(BaseModel):
                 _check_table(f"{name}[{prio}]", values)
         for name in ("reopen_after_hours", "rework_hours", "late_close_excess_hours"):
             _check_table(name, getattr(self, name))
+        for name, length in (("resolution_weekday_factor", 7), ("resolution_month_factor", 12)):
+            factors: tuple[float, ...] = getattr(self, name)
+            if len(factors) != length or any(f <= 0 for f in factors):
+                raise ValueError(f"{name} needs {length} positive factors")
         return self
 
 

@@ -200,7 +200,7 @@ def plan_lives(
     u = d["u"]
     u_resp = np.where(d["couple"] < timing.response_coupling, u, d["u_fresh"])
     q = fast_rank(config)[t.priority]
-    drawn = _by_priority(timing.resolution_hours, t.priority, u)
+    drawn = _by_priority(timing.resolution_hours, t.priority, u) * seasonal_factor(config, t)
     response = _by_priority(timing.response_hours, t.priority, u_resp)
     # related tickets are resolved shortly after their major incident
     counterfactual = _follow_parent(t, drawn, d["child_lag"])
@@ -260,6 +260,25 @@ def plan_lives(
     )
     allocate(config, life, resolution, response)
     return life
+
+
+def seasonal_factor(config: SimulationConfig, t: Tickets) -> Floats | float:
+    """Per ticket, the factor on its time to resolve for the weekday and the month it was opened
+    in (``timing.resolution_weekday_factor`` × ``resolution_month_factor``; 1 by default).
+    Part of the process, not an injected change: the counterfactual times include it."""
+    timing = config.timing
+    weekday, month = timing.resolution_weekday_factor, timing.resolution_month_factor
+    if all(f == 1.0 for f in weekday) and all(f == 1.0 for f in month):
+        return 1.0
+    at = np.datetime64(config.start_at, "s") + t.opened.astype("timedelta64[s]")
+    days = at.astype("datetime64[D]").astype(np.int64)
+    # 1970-01-01 was a Thursday (weekday 3 with Monday = 0)
+    weekdays = (days + 3) % 7
+    months = at.astype("datetime64[M]").astype(np.int64) % 12
+    out: Floats = np.asarray(weekday, dtype=np.float64)[weekdays] * np.asarray(
+        month, dtype=np.float64
+    )[months]
+    return out
 
 
 def pick_from(weights: Floats, uniform: Floats) -> Ints:
