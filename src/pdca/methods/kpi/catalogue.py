@@ -5,12 +5,12 @@ The ``definition`` texts are reproduced word for word in ``docs/kpis.md`` (a tes
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import ibis
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from pdca.errors import ConfigError
 from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, elapsed_seconds, sla_clocks
@@ -26,6 +26,7 @@ from pdca.methods.kpi.definition import (
     Kpi,
 )
 from pdca.methods.kpi.source_sla import KEPT_VERDICTS, SOURCE_MET, source_verdicts
+from pdca.methods.kpi.survival import EVENT
 from pdca.methods.kpi.units import (
     SEGMENT_END,
     SEGMENT_START,
@@ -34,6 +35,7 @@ from pdca.methods.kpi.units import (
     state_segments,
 )
 from pdca.methods.kpi.voc import VOC_KPIS
+from pdca.methods.kpi.window import window_of
 from pdca.methods.kpi.workload import WORKLOAD_KPIS
 from pdca.model.objectives import Objectives
 from pdca.model.schema import TICKET_DIMENSIONS, Col
@@ -58,6 +60,14 @@ class DurationOptions(_Options):
     calendar: str = "business"
     """The calendar of business time: a name from the objectives file, or the built-in
     ``business`` (Monday to Friday 08:00-18:00 UTC) or ``24x7``."""
+    view: Literal["resolution", "cohort"] = "resolution"
+    """``resolution``: the tickets that reached the stop in the period, placed at it;
+    ``cohort``: the tickets opened in the period, placed at their opening, those that had not
+    reached the stop by the end of the observation window counted as censored there (median:
+    Kaplan-Meier; mean: restricted mean to ``horizon_hours``; :mod:`pdca.methods.kpi.survival`)."""
+    horizon_hours: float | None = Field(default=None, gt=0)
+    """The horizon of the restricted mean (``view=cohort``, ``statistic=mean``); default: the
+    longest time at which every period's (and breakdown's) curve is known."""
 
 
 class ResolutionOptions(DurationOptions):
@@ -94,24 +104,78 @@ def _volume(inputs: Inputs, _: Any) -> Any:
     return t.mutate(**{AT: t[Col.OPENED_AT]})
 
 
+UNTIL = "_until"
+"""Cohort view: the instant a ticket's time stops (its stop, or the window's end if censored)."""
+
+
+def window_end(inputs: Inputs) -> datetime | None:
+    """The end of the observation window: ``inputs.as_of``, else the log's last event."""
+    if inputs.as_of is not None:
+        end: datetime = pd.Timestamp(inputs.as_of).to_pydatetime()
+        return end
+    window = window_of(inputs)
+    return None if window is None else window.end
+
+
+def _cohort(inputs: Inputs, t: Any, stop: str) -> Any:
+    """The tickets opened by the window's end, with :data:`EVENT` 1 for those that reached
+    ``stop`` by then and 0 for those still open there (censored: :data:`UNTIL` is the window's
+    end); tickets that stopped being open without reaching ``stop`` (cancelled) are left out."""
+    end = window_end(inputs)
+    if end is None:
+        return t.filter(ibis.literal(value=False)).mutate(
+            **{EVENT: ibis.literal(0, "int64"), UNTIL: t[stop]}
+        )
+    until = ibis.literal(end, "timestamp")
+    t = t.filter(t[Col.OPENED_AT] <= until)
+    reached = (t[stop] <= until).fill_null(ibis.literal(value=False))
+    alive = (
+        t[stop].notnull()
+        | t[Col.IS_OPEN].fill_null(ibis.literal(value=False))
+        | (t[Col.LAST_EVENT_AT] > until).fill_null(ibis.literal(value=False))
+    )
+    t = t.mutate(
+        **{
+            EVENT: reached.cast("int64"),
+            UNTIL: ibis.cases((reached, t[stop]), else_=until).cast("timestamp"),
+            "_keep": reached | alive,
+        }
+    )
+    return t.filter(t["_keep"]).drop("_keep")
+
+
 def _time_to(inputs: Inputs, stop: str, options: Any) -> Any:
-    """Tickets that reached ``stop``, placed at it, valued in seconds since their opening."""
+    """Tickets valued in seconds from their opening to ``stop``.
+
+    ``view=resolution``: the tickets that reached ``stop``, placed at it. ``view=cohort``: the
+    tickets opened by the end of the observation window, placed at their opening, valued up to
+    ``stop`` or, censored, up to the window's end (:func:`_cohort`).
+    """
+    cohort = options.view == "cohort"
+    if options.horizon_hours is not None and not (cohort and options.statistic == "mean"):
+        raise ConfigError(
+            "horizon_hours is the horizon of the restricted mean of an opening cohort",
+            "use it with view=cohort and statistic=mean, or leave it out",
+        )
     t = _tickets(inputs)
-    t = t.filter(t[stop].notnull())
+    if cohort:
+        t, at, end = _cohort(inputs, t, stop), Col.OPENED_AT, UNTIL
+    else:
+        t, at, end = t.filter(t[stop].notnull()), stop, stop
     if options.time == "calendar":
-        return t.mutate(**{AT: t[stop], VALUE: seconds_between(t[Col.OPENED_AT], t[stop])})
+        return t.mutate(**{AT: t[at], VALUE: seconds_between(t[Col.OPENED_AT], t[end])})
     objectives = inputs.extra.get("objectives") or Objectives()
     calendar = objectives.calendar(options.calendar)
-    span = t.aggregate(lo=t[Col.OPENED_AT].min(), hi=t[stop].max()).execute()
+    span = t.aggregate(lo=t[Col.OPENED_AT].min(), hi=t[end].max()).execute()
     lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
     if pd.isna(lo):
-        return t.mutate(**{AT: t[stop], VALUE: ibis.null("float64")})
+        return t.mutate(**{AT: t[at], VALUE: ibis.null("float64")})
     window = (
         pd.Timestamp(lo).to_pydatetime() - timedelta(days=1),
         pd.Timestamp(hi).to_pydatetime() + timedelta(days=1),
     )
-    timed = elapsed_seconds(t, calendar, start=Col.OPENED_AT, end=stop, window=window)
-    return timed.mutate(**{AT: timed[stop], VALUE: timed[ClockCol.BUSINESS_S]})
+    timed = elapsed_seconds(t, calendar, start=Col.OPENED_AT, end=end, window=window)
+    return timed.mutate(**{AT: timed[at], VALUE: timed[ClockCol.BUSINESS_S]})
 
 
 def _mttr(inputs: Inputs, options: Any) -> Any:
@@ -269,7 +333,11 @@ CATALOGUE: dict[str, Kpi] = {
                 "statistic=median) over the tickets resolved in the period, in hours: all "
                 "elapsed hours by default, or with time=business only the working hours of the "
                 "chosen calendar. By default the final resolution counts, so time after a reopen "
-                "is included; resolution=first uses the first resolution instead."
+                "is included; resolution=first uses the first resolution instead. With "
+                "view=cohort it is measured over the tickets opened in the period instead, those "
+                "not yet resolved at the end of the observation window counted as censored there: "
+                "the Kaplan-Meier median, or with statistic=mean the restricted mean up to "
+                "horizon_hours (see Windows and censoring)."
             ),
             formula="Σ(resolved_at - opened_at) ÷ resolved tickets",
             unit="hours",
@@ -287,7 +355,11 @@ CATALOGUE: dict[str, Kpi] = {
                 "Time from a ticket's opening to its first response (its first event in a worked "
                 "state), averaged (mean, or median with statistic=median) over the tickets first "
                 "responded to in the period, in hours: all elapsed hours by default, or with "
-                "time=business only the working hours of the chosen calendar."
+                "time=business only the working hours of the chosen calendar. With view=cohort it "
+                "is measured over the tickets opened in the period instead, those not yet "
+                "responded to at the end of the observation window counted as censored there: "
+                "the Kaplan-Meier median, or with statistic=mean the restricted mean up to "
+                "horizon_hours (see Windows and censoring)."
             ),
             formula="Σ(first_response_at - opened_at) ÷ responded tickets",
             unit="hours",

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from pdca.errors import ConfigError
 from pdca.methods.kpi.catalogue import TICKET_BREAKDOWNS, get_kpi
 from pdca.methods.kpi.definition import AT, DEN, NUM, VALUE, Aggregation, Inputs, Kpi
+from pdca.methods.kpi.survival import CENSORED, EVENT, EVENTS, summarise
 from pdca.methods.kpi.units import PERIOD_UNITS, period_end, period_starts, snapshot_grid
 from pdca.model.schema import Col
 
@@ -83,6 +84,41 @@ def _aggregate(kpi: Kpi, units: Any, keys: list[str], statistic: str | None) -> 
     return grouped.aggregate(value=units[VALUE].median(), n=units[VALUE].count())
 
 
+COHORT_LABELS = {
+    "median": "cohort, Kaplan-Meier median",
+    "mean": "cohort, restricted mean (Kaplan-Meier)",
+}
+"""What the value of a cohort view is (column ``statistic``)."""
+_SECONDS_PER_HOUR = 3600.0
+
+
+def _cohort(units: Any, keys: list[str], statistic: str, options: Any) -> pd.DataFrame:
+    """The opening-cohort view of a duration KPI (values in seconds, horizon in hours).
+
+    The engine reduces the tickets to the number of events and of censored tickets per group and
+    distinct duration; :func:`pdca.methods.kpi.survival.summarise` computes the Kaplan-Meier
+    statistics of those counts: ``value n censored ci_low ci_high horizon note statistic``.
+    """
+    units = units.filter(units[VALUE].notnull())
+    counts = (
+        units.group_by([*keys, VALUE])
+        .aggregate(
+            **{
+                EVENTS: units[EVENT].sum().cast("int64"),
+                CENSORED: (1 - units[EVENT]).sum().cast("int64"),
+            }
+        )
+        .execute()
+    )
+    hours = getattr(options, "horizon_hours", None)
+    horizon = None if hours is None else hours * _SECONDS_PER_HOUR
+    chosen: Literal["mean", "median"] = "mean" if statistic == "mean" else "median"
+    frame = summarise(counts, keys, VALUE, chosen, horizon)
+    frame["horizon"] = frame["horizon"] / _SECONDS_PER_HOUR
+    frame["statistic"] = COHORT_LABELS[chosen]
+    return frame
+
+
 def evaluate(inputs: Inputs, query: Query) -> pd.DataFrame:
     """The KPI per period and breakdown: columns ``[period] [by…] value n [previous change]``."""
     kpi = get_kpi(query.kpi)
@@ -103,10 +139,17 @@ def evaluate(inputs: Inputs, query: Query) -> pd.DataFrame:
         units = units.mutate(**{PERIOD: units[AT].truncate(unit)})
         keys = [PERIOD, *keys]
     statistic = getattr(options, "statistic", None)
-    frame: pd.DataFrame = _aggregate(kpi, units, keys, statistic).execute()
+    frame: pd.DataFrame
+    if getattr(options, "view", None) == "cohort":
+        frame = _cohort(units, keys, statistic or "median", options)
+    else:
+        frame = _aggregate(kpi, units, keys, statistic).execute()
     if kpi.finish is not None:
         frame = kpi.finish(frame, inputs, query.period)
     frame["value"] = frame["value"].astype("float64") * kpi.scale
+    for bound in ("ci_low", "ci_high"):
+        if bound in frame:
+            frame[bound] = frame[bound].astype("float64") * kpi.scale
     frame = frame.sort_values(keys).reset_index(drop=True) if keys else frame
     if query.period is not None:
         prev = (
