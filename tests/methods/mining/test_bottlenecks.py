@@ -29,6 +29,7 @@ def test_steps_ranked_by_total_waiting_time() -> None:
     got = bottlenecks(table(LOG))
     assert got.columns.tolist() == [
         "activity",
+        "kind",
         "total",
         "share",
         "mean",
@@ -38,8 +39,8 @@ def test_steps_ranked_by_total_waiting_time() -> None:
     ]
     # A waits 10, 100, 5; B waits 10 (to B), 30 and 60; C ends every ticket: no wait
     assert _rows(got.drop(columns=["share", "mean"])) == [
-        ("A", 115.0, 10.0, 3, 3),
-        ("B", 100.0, 30.0, 3, 2),
+        ("A", "work", 115.0, 10.0, 3, 3),  # no event names a state: all work
+        ("B", "work", 100.0, 30.0, 3, 2),
     ]
     assert got["share"].tolist() == pytest.approx([115 / 215, 100 / 215])  # 215 = all durations
     assert got["mean"].tolist() == pytest.approx([115 / 3, 100 / 3])
@@ -99,3 +100,51 @@ def test_all_waits_zero_has_no_share() -> None:
     got = bottlenecks(table(trace("T", ("A", 0), ("B", 0))))
     assert got["total"].tolist() == [0.0]
     assert got["share"].isna().all()
+
+
+# Incidents with states. W1: new(0) in_progress(10) resolved(40) closed(1000)
+# W2: new(0) resolved(5) in_progress(505) resolved(525) closed(2525)  (reopened after resolved)
+# W3: new(0) in_progress(100) cancelled(130) closed(150)
+STATEFUL = [
+    *trace("W1", ("new", 0), ("in_progress", 10), ("resolved", 40), ("closed", 1000)),
+    *trace(
+        "W2", ("new", 0), ("resolved", 5), ("in_progress", 505), ("resolved", 525), ("closed", 2525)
+    ),
+    *trace("W3", ("new", 0), ("in_progress", 100), ("cancelled", 130), ("closed", 150)),
+]
+for _row in STATEFUL:
+    _row[Col.STATE] = _row[Col.ACTIVITY]
+
+
+def test_waits_after_a_resolution_come_after_the_work_waits() -> None:
+    got = bottlenecks(table(STATEFUL))
+    # resolved waits 960 (W1), 500 and 2000 (W2) = 3460; new 10 + 5 + 100 = 115;
+    # in_progress 30 + 20 + 30 = 80; cancelled 20. Work first, though resolved waits longest.
+    assert _rows(got[["activity", "kind", "total", "frequency"]]) == [
+        ("new", "work", 115.0, 3),
+        ("in_progress", "work", 80.0, 3),
+        ("resolved", "closure", 3460.0, 3),
+        ("cancelled", "closure", 20.0, 1),
+    ]
+    assert got["share"].tolist() == pytest.approx([115 / 3675, 80 / 3675, 3460 / 3675, 20 / 3675])
+    assert bottlenecks(table(STATEFUL), top=1)["activity"].tolist() == ["new"]
+    edges = bottlenecks(table(STATEFUL), edges=True)
+    assert _rows(edges[["source", "target", "kind", "total"]]) == [
+        ("new", "in_progress", "work", 110.0),
+        ("in_progress", "resolved", "work", 50.0),
+        ("in_progress", "cancelled", "work", 30.0),
+        ("new", "resolved", "work", 5.0),
+        ("resolved", "closed", "closure", 2960.0),
+        ("resolved", "in_progress", "closure", 500.0),  # reopened: still after a resolution
+        ("cancelled", "closed", "closure", 20.0),
+    ]
+
+
+def test_a_label_whose_events_are_not_all_resolved_is_work() -> None:
+    # the source label "Done" is resolved in one ticket and in progress in another
+    rows = [
+        *trace("D1", ("Done", 0), ("Closed", 50), state="resolved"),
+        *trace("D2", ("Done", 0), ("Closed", 70), state="in_progress"),
+    ]
+    got = bottlenecks(table(rows))
+    assert _rows(got[["activity", "kind", "total"]]) == [("Done", "work", 120.0)]
