@@ -107,7 +107,7 @@ def test_kpi_command_json_and_errors(tmp_path: Path) -> None:
         app, ["kpi", "volume", "mttr", "--period", "month", "--store", store, "-f", "json"]
     )
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["rows"]
     volume = {r["period"][:7]: r["value"] for r in rows if r["kpi"] == "volume"}
     assert volume == {"2024-01": 1.0, "2024-02": 1.0}
     mttr = [r for r in rows if r["kpi"] == "mttr"]
@@ -130,7 +130,7 @@ def test_scorecard_and_suggest_mapping(tmp_path: Path) -> None:
         app, ["scorecard", "--store", store, "--objectives", str(goals), "-f", "json"]
     )
     assert result.exit_code == 0, result.output
-    rows = {r["kpi"]: r for r in json.loads(result.stdout)}
+    rows = {r["kpi"]: r for r in json.loads(result.stdout)["rows"]}
     # latest period with openings is February 2024; INC1's 25 h resolution was in January
     assert rows["volume"]["period"] == "2024-02-01"
     assert rows["volume"]["value"] == 1.0

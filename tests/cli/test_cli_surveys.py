@@ -80,7 +80,7 @@ def test_explicit_columns_scale_and_dates(tmp_path: Path, store: Path) -> None:
     kpi = runner.invoke(
         app, ["kpi", "csat", "--store", str(store), "--period", "month", "-f", "json"]
     )
-    rows = json.loads(kpi.stdout)
+    rows = json.loads(kpi.stdout)["rows"]
     # 7 on 1-7 is satisfied (top two: 6-7), 2 is not; both answered in April (day-first)
     assert [(r["period"][:7], r["value"], r["n"]) for r in rows] == [("2024-04", 50.0, 2)]
 
@@ -115,7 +115,7 @@ def test_nps_then_kpis_and_export(tmp_path: Path, store: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     kpi = runner.invoke(app, ["kpi", "nps", "--store", str(store), "-f", "json"])
-    value = json.loads(kpi.stdout)[0]["value"]
+    value = json.loads(kpi.stdout)["rows"][0]["value"]
     promoters = sum(s >= 9 for s in scores) / len(scores)
     detractors = sum(s <= 6 for s in scores) / len(scores)
     assert value == pytest.approx(100 * (promoters - detractors))

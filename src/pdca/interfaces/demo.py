@@ -5,7 +5,9 @@ It shows what pdca does without anyone's data: the simulator writes about 50,000
 fresh store with two true changes planted — resolution of one service gets slower from a date
 (the SPC monitor should notice), and another service's resolution gets faster after an
 improvement went live (an initiative in the register verifies it) — then the service review is
-written.
+written. The SLA targets the simulator judged its tickets by are kept as the store's objectives
+file (``objectives.toml`` in the store, docs/sla.md), so the review and every command run on the
+demo store measure against them rather than pdca's built-in defaults.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class DemoResult:
     initiative: dict[str, Any]
     verdict: str
     seconds: float
+    objectives: Path | None = None
+    """The objectives file the demo kept in the store (the simulation's SLA targets)."""
 
 
 def _fresh(store: Path) -> None:
@@ -70,10 +74,12 @@ def demo(
 ) -> DemoResult:
     """Simulate, analyse and report; see the module docstring."""
     # loaded on use (see DB_FILE)
+    from pdca.api.common import STORE_OBJECTIVES  # noqa: PLC0415
     from pdca.api.data import keep_mining_traces  # noqa: PLC0415
     from pdca.api.improve import new_initiative, verify_initiative  # noqa: PLC0415
     from pdca.reports.review import build_report  # noqa: PLC0415
     from pdca.simulate import InjectedChange, SimulationConfig, simulate  # noqa: PLC0415
+    from pdca.simulate.truth import OBJECTIVES_FILE  # noqa: PLC0415
 
     began = time.perf_counter()
     root = Path(store)
@@ -91,6 +97,9 @@ def demo(
     )
     progress("simulating a year of incidents")
     report = simulate(config, store=root)
+    # the store's objectives file: every command on this store (and the review) uses these targets
+    goals = root / STORE_OBJECTIVES
+    shutil.copyfile(root / OBJECTIVES_FILE, goals)
     progress("ordering tickets for process mining")
     keep_mining_traces(root, config.log)
     progress("verifying the improvement initiative")
@@ -107,7 +116,7 @@ def demo(
     )
     check = verify_initiative(int(record["initiative_id"]), store=root, who="pdca demo")
     progress("writing the service review")
-    written = build_report(store=root, out=out)
+    written = build_report(store=root, out=out, objectives=goals)
     return DemoResult(
         store=root,
         report=written.path,
@@ -117,4 +126,5 @@ def demo(
         initiative=record,
         verdict=str(check.verdict),
         seconds=time.perf_counter() - began,
+        objectives=goals,
     )

@@ -34,4 +34,8 @@ def demo_command(
         typer.echo(f"  - {change}")
     typer.echo(f"Initiative '{result.initiative['title']}': {result.verdict}")
     typer.echo(f"Report: {result.report.resolve()}  ({result.seconds:.0f} s)")
+    if result.objectives is not None:
+        typer.echo(
+            f"SLA targets of the simulation, used by every command on it: {result.objectives}"
+        )
     typer.echo(f"Explore further: pdca scorecard --store {result.store}")

@@ -20,7 +20,7 @@ from pdca.interfaces.cli.common import (
     user_errors,
     with_progress,
 )
-from pdca.interfaces.cli.output import Format, emit_frame, emit_record
+from pdca.interfaces.cli.output import Format, declared, emit_frame, emit_record
 from pdca.methods.kpi.catalogue import get_kpi
 
 
@@ -71,7 +71,11 @@ def kpi(
         list[str] | None, typer.Option("--option", help="KPI option NAME=VALUE.")
     ] = None,
     objectives: Annotated[
-        Path | None, typer.Option(help="Objectives file (SLA targets, calendars).")
+        Path | None,
+        typer.Option(
+            help="Objectives file (SLA targets, calendars; default: PDCA_OBJECTIVES, the store's "
+            "objectives.toml, else built-in)."
+        ),
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the KPI catalogue.")] = False,
     store: StoreOpt = None,
@@ -101,13 +105,17 @@ def kpi(
                 objectives=objectives,
             ),
         )
-        emit_frame(frame, fmt, title="KPIs")
+        emit_frame(frame, fmt, title="KPIs", about=declared(frame))
 
 
 @app.command(rich_help_panel="Measure")
 def scorecard(
     objectives: Annotated[
-        Path | None, typer.Option(help="Objectives file (TOML) with [kpi_targets].")
+        Path | None,
+        typer.Option(
+            help="Objectives file (TOML) with [kpi_targets] (default: PDCA_OBJECTIVES, the "
+            "store's objectives.toml, else built-in)."
+        ),
     ] = None,
     period: Annotated[Period, typer.Option(help="Reporting period.")] = Period.MONTH,
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
@@ -130,13 +138,17 @@ def scorecard(
     if fmt is Format.TABLE and not frame.empty:
         frame = frame.assign(value=frame["value"].round(2), previous=frame["previous"].round(2))
         frame = frame.drop(columns=["kpi", "benchmark"])
-    emit_frame(frame, fmt, title="scorecard")
+    emit_frame(frame, fmt, title="scorecard", about=declared(frame))
 
 
 @app.command(rich_help_panel="Measure")
 def sla(
     objectives: Annotated[
-        Path | None, typer.Option(help="Objectives file (TOML): SLA targets and calendars.")
+        Path | None,
+        typer.Option(
+            help="Objectives file (TOML): SLA targets and calendars (default: PDCA_OBJECTIVES, "
+            "the store's objectives.toml, else built-in)."
+        ),
     ] = None,
     clock: Annotated[
         str | None, typer.Option(help="Only the response or the resolution clock.")
@@ -163,7 +175,8 @@ def sla(
                     store=store, engine=engine_name(engine), log=log, objectives=objectives
                 ),
             )
-            emit_record(record, fmt, title="pdca vs source (resolution SLA)")
+            about = {"objectives": record.pop("objectives")}
+            emit_record(record, fmt, title="pdca vs source (resolution SLA)", about=about)
             return
         frame = with_progress(
             "running the SLA clocks",
@@ -177,4 +190,4 @@ def sla(
                 breached=breached,
             ),
         )
-    emit_frame(frame, fmt, title="SLA clocks (seconds)")
+    emit_frame(frame, fmt, title="SLA clocks (seconds)", about=declared(frame))

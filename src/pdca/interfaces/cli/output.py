@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+DECLARED = ("objectives", "left_out")
+"""``DataFrame.attrs`` keys a result declares itself with: the objectives it used and the KPIs
+it left out (see :func:`declared`)."""
 
 
 class Format(StrEnum):
@@ -33,12 +39,55 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def emit_frame(frame: pd.DataFrame, fmt: Format, *, title: str | None = None) -> None:
-    """Print a DataFrame in the chosen format to stdout."""
+def declared(frame: pd.DataFrame) -> dict[str, Any]:
+    """What a result says about itself (:data:`DECLARED` in its attrs), for ``about=``."""
+    return {k: frame.attrs[k] for k in DECLARED if k in frame.attrs}
+
+
+def notes(about: Mapping[str, Any] | None) -> list[str]:
+    """The lines a table prints under itself: the objectives used, the KPIs left out and why."""
+    if not about:
+        return []
+    out = []
+    goals = about.get("objectives")
+    if isinstance(goals, Mapping) and goals.get("note"):
+        out.append(str(goals["note"]))
+    by_reason: dict[str, list[str]] = {}
+    for kpi, reason in (about.get("left_out") or {}).items():
+        by_reason.setdefault(str(reason), []).append(str(kpi))
+    out += [f"Left out {', '.join(kpis)}: {reason}" for reason, kpis in by_reason.items()]
+    return out
+
+
+def _print_notes(lines: list[str], console: Console) -> None:
+    for line in lines:  # Text: brackets such as [continuity] are printed as they are
+        console.print(Text(line), soft_wrap=True, highlight=False)
+
+
+def emit_frame(
+    frame: pd.DataFrame,
+    fmt: Format,
+    *,
+    title: str | None = None,
+    about: Mapping[str, Any] | None = None,
+) -> None:
+    """Print a DataFrame in the chosen format to stdout.
+
+    With ``about`` (e.g. :func:`declared`: the objectives used, the KPIs left out) JSON is an
+    object ``{"objectives": …, "left_out": …, "rows": [...]}`` instead of the bare list of
+    rows, a table prints one line per note under itself, and CSV writes the notes to stderr
+    (so that stdout stays one CSV table).
+    """
     if fmt is Format.CSV:
         frame.to_csv(sys.stdout, index=False)
+        _print_notes(notes(about), Console(stderr=True, width=200))
         return
     if fmt is Format.JSON:
+        if about:
+            text = frame.to_json(orient="records", date_format="iso")
+            doc = {**about, "rows": json.loads(text)}
+            sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+            return
         sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=2) + "\n")
         return
     table = Table(title=title)
@@ -52,19 +101,28 @@ def emit_frame(frame: pd.DataFrame, fmt: Format, *, title: str | None = None) ->
     if not console.is_terminal:
         console = Console(width=200)
     console.print(table)
+    _print_notes(notes(about), console)
 
 
-def emit_record(record: dict[str, Any], fmt: Format, *, title: str | None = None) -> None:
-    """Print one nested record (e.g. an import report)."""
+def emit_record(
+    record: dict[str, Any],
+    fmt: Format,
+    *,
+    title: str | None = None,
+    about: Mapping[str, Any] | None = None,
+) -> None:
+    """Print one nested record (e.g. an import report); ``about`` as in :func:`emit_frame`
+    (in JSON its keys join the record's)."""
     if fmt is Format.JSON:
-        sys.stdout.write(json.dumps(record, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps({**record, **(about or {})}, indent=2, default=str) + "\n")
         return
     rows = [(k, v) for k, v in _flatten(record)]
     frame = pd.DataFrame(rows, columns=["field", "value"])
     if fmt is Format.CSV:
         frame.to_csv(sys.stdout, index=False)
+        _print_notes(notes(about), Console(stderr=True, width=200))
         return
-    emit_frame(frame, fmt, title=title)
+    emit_frame(frame, fmt, title=title, about=about)
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
