@@ -31,7 +31,7 @@ from pdca.improve.initiative import (
     to_actions,
 )
 from pdca.improve.suggest import PUSH_TO_FRONT_TARGET, Suggestion, suggestions
-from pdca.improve.verify import Check, measure_baseline, verify
+from pdca.improve.verify import REST, Check, Comparison, measure_baseline, verify
 from pdca.methods.kpi.catalogue import get_kpi
 from pdca.methods.kpi.definition import Inputs
 from pdca.model.objectives import load_objectives
@@ -42,6 +42,7 @@ ScopeLike = dict[str, Any] | Sequence[str] | None
 __all__ = [
     "PUSH_TO_FRONT_TARGET",
     "accept_suggestion",
+    "adopt_standard",
     "initiative",
     "initiative_log",
     "initiatives",
@@ -74,13 +75,40 @@ def _writable(store: Path | str | None) -> Store:
     return Store.open(root)
 
 
-def _inputs(st: Store, log: str) -> Inputs:
+def _inputs(st: Store, log: str, objectives: Path | str | None = None) -> Inputs:
     return Inputs(
         st.events(log),
         st.tickets(log),
-        extra={"objectives": load_objectives(None)},
+        extra={"objectives": load_objectives(Path(objectives) if objectives else None)},
         surveys=st.surveys(log),
     )
+
+
+GO_LIVE_STEP = {"pdca": "do", "dmaic": "improve"}
+"""The step an initiative reaches when its change goes live."""
+CHECK_STEP = {"pdca": "check", "dmaic": "improve"}
+"""The step a verification with a verdict moves an earlier initiative to."""
+ACT_STEP = {"pdca": "act", "dmaic": "control"}
+"""The step an adopted control standard moves the initiative to."""
+
+
+def _advance(cycle: str, status: str, step: str) -> str:
+    """``step`` when it lies after ``status`` in the cycle, else ``status``."""
+    steps = check_cycle(cycle)
+    return step if steps.index(step) > steps.index(status) else status
+
+
+def _comparison(value: Comparison | Sequence[str]) -> Comparison:
+    """``"rest"``, ``"none"``/None, a scope, or COLUMN=VALUE pairs, as stored."""
+    if value is None or value == "none":
+        return None
+    if value == REST:
+        return REST
+    if isinstance(value, dict):
+        return check_scope(value)
+    if isinstance(value, str):
+        return parse_scope([value])
+    return parse_scope(list(value))
 
 
 def _options(kpi: str, options: dict[str, Any] | None) -> dict[str, Any]:
@@ -113,18 +141,24 @@ def new_initiative(
     status: str | None = None,
     actions: Sequence[Action | dict[str, Any] | str] = (),
     who: str | None = None,
+    comparison: Comparison | Sequence[str] = REST,
+    objectives: Path | str | None = None,
 ) -> dict[str, Any]:
     """Create an initiative; its baseline is measured from the data at once.
 
     The baseline is the KPI over the ``baseline_days`` before go-live (or, without a go-live
     date, before the last event in scope). ``target`` is in the KPI's unit (hours, %).
+    ``comparison`` is the comparison group of its verification: ``"rest"`` (the tickets outside
+    the scope), ``None`` (none) or a scope; it is kept with the baseline. ``objectives`` is the
+    objectives file the KPI is measured with (SLA targets, calendars).
     """
     with _writable(store) as st:
         name = choose_log(st, log)
         record = _record(
             st, name, title, kpi=kpi, kpi_options=kpi_options, scope=scope, go_live=go_live,
-            baseline_days=baseline_days, cycle=cycle, status=status,
+            baseline_days=baseline_days, cycle=cycle, status=status, objectives=objectives,
         )  # fmt: skip
+        record["baseline"]["comparison"] = _comparison(comparison)
         record.update(problem=problem, owner=owner, target=target, actions=to_actions(actions))
         new_id = st.add_initiative(record, _who(who))
         return st.initiative(new_id)
@@ -142,6 +176,7 @@ def _record(
     baseline_days: int,
     cycle: str,
     status: str | None,
+    objectives: Path | str | None = None,
 ) -> dict[str, Any]:
     """A new initiative's fields, with its baseline measured from the data."""
     if not title.strip():
@@ -154,19 +189,24 @@ def _record(
     )
     options = _options(kpi, kpi_options)
     live = naive_utc(go_live)
+    inputs = _inputs(st, log, objectives)
     baseline = measure_baseline(
-        _inputs(st, log),
+        inputs,
         kpi,
         options=options,
         scope=normal_scope,
         reference=live,
         days=baseline_days,
     )
+    first = status or steps[0]
+    span = inputs.span()
+    if status is None and live is not None and span is not None and live <= span[1]:
+        first = GO_LIVE_STEP[cycle]
     return {
         "log": log,
         "title": title.strip(),
         "cycle": cycle,
-        "status": check_status(cycle, status or steps[0]),
+        "status": check_status(cycle, first),
         "kpi": kpi,
         "kpi_options": options,
         "scope": normal_scope,
@@ -221,6 +261,11 @@ def update_initiative(
             changes["status"] = check_status(current["cycle"], status)
         if go_live is not None:
             changes["go_live"] = naive_utc(go_live)
+            if status is None:
+                cycle = current["cycle"]
+                moved = _advance(cycle, current["status"], GO_LIVE_STEP[cycle])
+                if moved != current["status"]:
+                    changes["status"] = moved
         if add_actions or done_actions:
             actions = list(current.get("actions") or [])
             for number in done_actions:
@@ -235,15 +280,21 @@ def update_initiative(
         return st.initiative(initiative_id)
 
 
-def _check(st: Store, record: dict[str, Any], **kw: Any) -> Check:
+def _check(
+    st: Store, record: dict[str, Any], objectives: Path | str | None = None, **kw: Any
+) -> Check:
     if record["go_live"] is None:
         raise InputError(
             f"initiative {record['initiative_id']} has no go-live date",
             f"set it with `pdca improve update {record['initiative_id']} --go-live DATE`",
         )
     baseline = record.get("baseline") or {}
+    if kw.get("comparison", "") == "":
+        kw["comparison"] = baseline.get("comparison", REST)
+    else:
+        kw["comparison"] = _comparison(kw["comparison"])
     return verify(
-        _inputs(st, record["log"]),
+        _inputs(st, record["log"], objectives),
         kpi=record["kpi"],
         options=record["kpi_options"],
         scope=record["scope"],
@@ -266,13 +317,21 @@ def verify_initiative(
     confidence: float = 0.95,
     power: float = 0.8,
     seed: int = 0,
+    comparison: Comparison | Sequence[str] = "",
+    objectives: Path | str | None = None,
 ) -> Check:
     """Check an initiative's effect (before vs after go-live) and keep the verdict.
 
-    After a verified improvement the after-period limits become the control standard; a later
-    verification that finds a signal against them on the worse side reopens the Act step.
+    ``comparison`` overrides the comparison group kept with the initiative (``"rest"``,
+    ``"none"`` or a scope). A verdict moves an initiative from plan or do to check; an
+    *improved* verdict proposes the after-period limits as the control standard, which the owner
+    adopts with :func:`adopt_standard`. Once a standard is in force, a verification that finds a
+    signal against it on the worse side reopens the Act step.
     """
-    kw = {"method": method, "confidence": confidence, "power": power, "seed": seed}
+    kw: dict[str, Any] = {
+        "method": method, "confidence": confidence, "power": power, "seed": seed,
+        "comparison": comparison, "objectives": objectives,
+    }  # fmt: skip
     if not save:
         with Store.open(store, read_only=True) as st:
             return _check(st, st.initiative(initiative_id), **kw)
@@ -284,20 +343,53 @@ def verify_initiative(
 
 
 def _keep(st: Store, record: dict[str, Any], check: Check, user: str) -> None:
-    """Save a verification: the verdict, a newly adopted standard, and a reopened Act step."""
+    """Save a verification: the verdict with its inputs, the step it moves the initiative to, and
+    a reopened Act step after a control alert."""
     initiative_id = record["initiative_id"]
-    st.update_initiative(initiative_id, {"verdict": check.record()}, user, "verified")
-    if check.adopted:
-        st.update_initiative(
-            initiative_id, {"standard": check.standard}, user, "control standard adopted"
-        )
+    changes: dict[str, Any] = {"verdict": check.record()}
+    moved = _advance(record["cycle"], record["status"], CHECK_STEP[record["cycle"]])
+    if moved != record["status"] and not check.alerts:
+        changes["status"] = moved
+    st.update_initiative(initiative_id, changes, user, "verified")
     if check.alerts:
         reopened = {"status": REOPENED[record["cycle"]]}
         st.update_initiative(initiative_id, reopened, user, "control signal: reopens the Act step")
 
 
+def adopt_standard(
+    initiative_id: int,
+    *,
+    store: Path | str | None = None,
+    who: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """The owner's confirmation: the standard proposed by the last *improved* verdict comes into
+    force, and the initiative moves to the Act step (Control in DMAIC)."""
+    with _writable(store) as st:
+        record = st.initiative(initiative_id)
+        verdict = record.get("verdict") or {}
+        proposed = verdict.get("proposed_standard")
+        if verdict.get("verdict") != "improved" or not proposed:
+            said = verdict.get("verdict") or "not verified yet"
+            raise InputError(
+                f"initiative {initiative_id} has no standard to adopt (its last verdict: {said})",
+                "a standard is proposed by an 'improved' verdict: run `pdca improve verify "
+                f"{initiative_id}` first",
+            )
+        step = _advance(record["cycle"], record["status"], ACT_STEP[record["cycle"]])
+        changes = {"standard": proposed, "status": step}
+        st.update_initiative(
+            initiative_id, changes, _who(who), note or "control standard adopted by the owner"
+        )
+        return st.initiative(initiative_id)
+
+
 def reverify_all(
-    *, store: Path | str | None = None, log: str | None = None, who: str | None = None
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    who: str | None = None,
+    objectives: Path | str | None = None,
 ) -> list[dict[str, Any]]:
     """Verify again every initiative that has gone live, and keep the verdicts (after an import).
 
@@ -331,7 +423,7 @@ def reverify_all(
                 "previous": previous,
             }
             try:
-                check = _check(st, record)
+                check = _check(st, record, objectives)
             except InputError as exc:
                 out.append(
                     {**row, "verdict": None, "changed": False, "alerts": [],
@@ -353,12 +445,18 @@ def reverify_all(
     return out
 
 
-def _suggestions(
-    st: Store, log: str, target: float, top: int, spc: bool = True
+def _suggestions(  # noqa: PLR0917 (the suggestion settings, passed on)
+    st: Store,
+    log: str,
+    target: float,
+    top: int,
+    spc: bool = True,
+    objectives: Path | str | None = None,
 ) -> list[Suggestion]:
     if not 0 < target < 1:
         raise InputError(f"the push-to-front target must lie between 0 and 1, got {target}")
-    return suggestions(_inputs(st, log), push_to_front_target=target, top=top, spc=spc)
+    inputs = _inputs(st, log, objectives)
+    return suggestions(inputs, push_to_front_target=target, top=top, spc=spc)
 
 
 def suggest_initiatives(
@@ -368,13 +466,14 @@ def suggest_initiatives(
     push_to_front_target: float = PUSH_TO_FRONT_TARGET,
     top: int = 5,
     spc: bool = True,
+    objectives: Path | str | None = None,
 ) -> pd.DataFrame:
     """Candidate initiatives from the mining results, the SPC monitor's signals on the worse side
     and low SLA capability (``spc=False`` leaves those two out), the largest expected gain first.
     """
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
-        found = _suggestions(st, name, push_to_front_target, top, spc)
+        found = _suggestions(st, name, push_to_front_target, top, spc, objectives)
     columns = ["key", "finding", "gain_hours_per_month", "title", "kpi", "evidence"]
     return pd.DataFrame([s.row() for s in found], columns=columns)
 
@@ -390,11 +489,13 @@ def accept_suggestion(
     push_to_front_target: float = PUSH_TO_FRONT_TARGET,
     top: int = 5,
     spc: bool = True,
+    objectives: Path | str | None = None,
 ) -> dict[str, Any]:
     """Create an initiative from a suggestion: title, problem, scope, KPI, baseline, target."""
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
-        found = {s.key: s for s in _suggestions(st, name, push_to_front_target, top, spc)}
+        listed = _suggestions(st, name, push_to_front_target, top, spc, objectives)
+        found = {s.key: s for s in listed}
     chosen = found.get(key)
     if chosen is None:
         raise InputError(
@@ -405,7 +506,9 @@ def accept_suggestion(
         record = _record(
             st, name, chosen.title, kpi=chosen.kpi, kpi_options=None, scope=chosen.scope,
             go_live=go_live, baseline_days=DEFAULT_BASELINE_DAYS, cycle="pdca", status=None,
+            objectives=objectives,
         )  # fmt: skip
+        record["baseline"]["comparison"] = REST
         baseline = record["baseline"]["value"]
         target = chosen.target
         if chosen.target_factor is not None and baseline is not None:
@@ -415,7 +518,9 @@ def accept_suggestion(
         return st.initiative(new_id)
 
 
-def register_report(*, store: Path | str | None = None) -> list[dict[str, Any]]:
+def register_report(
+    *, store: Path | str | None = None, objectives: Path | str | None = None
+) -> list[dict[str, Any]]:
     """For reports: each initiative with its verdict, staged control chart and a sentence.
 
     Verification runs afresh (nothing is saved); an initiative that cannot be verified yet
@@ -425,7 +530,7 @@ def register_report(*, store: Path | str | None = None) -> list[dict[str, Any]]:
     with Store.open(store, read_only=True) as st:
         for record in st.initiatives():
             try:
-                check: Check | None = _check(st, record)
+                check: Check | None = _check(st, record, objectives)
             except InputError as exc:
                 check, reason = None, str(exc)
             out.append(

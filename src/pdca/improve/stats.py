@@ -52,7 +52,8 @@ IMPROVED = "improved"
 WORSENED = "worsened"
 UNDECIDED = "no detectable change (yet)"
 CHANGED = "changed"
-VERDICTS = (IMPROVED, UNDECIDED, WORSENED, CHANGED)
+INCONCLUSIVE = "inconclusive"
+VERDICTS = (IMPROVED, UNDECIDED, WORSENED, CHANGED, INCONCLUSIVE)
 
 
 @dataclass(frozen=True)
