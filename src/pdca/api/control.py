@@ -8,8 +8,9 @@ that fit them, per group and period, and lists the current signals (docs/monitor
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from pdca.methods.kpi.definition import Inputs
 from pdca.methods.spc.base import ControlChart
 from pdca.methods.spc.monitor import MISSING, Monitor
 from pdca.methods.spc.monitor import monitor as monitor_kpis
+from pdca.methods.spc.registry import CHARTS
 from pdca.methods.spc.registry import chart as make_chart
 from pdca.methods.spc.rules import RULE_SETS, RuleSpec
 from pdca.model.objectives import load_objectives
@@ -56,6 +58,7 @@ def spc(
     sheet: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    chart_options: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Limits and signals of one control chart of a file's columns (docs/monitor.md).
 
@@ -66,7 +69,10 @@ def spc(
     each stage, or ``(A, B)`` / ``"A:B"``, the points A to B (1-based, within each stage): points
     before A are excluded from the estimates, points after B are phase II. ``exclude`` lists
     points (1-based) left out of the estimates. ``rules`` is ``we``, ``nelson``, ``anhoej`` or
-    rule ids such as ``"WE1,N2"``.
+    rule ids such as ``"WE1,N2"``. ``chart_options`` are the chart's own parameters (docs/spc.md):
+    ``{"smoothing": 0.1, "nsigmas": 2.7}`` for EWMA's λ and L, ``{"reference": 0.5,
+    "decision": 5}`` for CUSUM's k and h, ``{"sigma": "pooled-sbar"}`` for an estimator of sigma or
+    ``{"sigma": 1.0, "centre": 10.0}`` for known values (:func:`chart_parameters` lists them).
 
     Returns the limits (one row per point and panel, column ``panel`` first) and the signals.
     """
@@ -84,6 +90,7 @@ def spc(
         sheet=sheet,
         encoding=encoding,
         delimiter=delimiter,
+        chart_options=chart_options,
     )
     return limits_frame(fitted), signals_frame(fitted)
 
@@ -122,10 +129,19 @@ def fit_chart(
     sheet: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    chart_options: Mapping[str, Any] | None = None,
 ) -> ControlChart:
     """The fitted chart behind :func:`spc` (its ``limits_``, ``panels_``, ``signals_``, …)."""
     chart_id = chart.lower()
-    built = make_chart(chart_id, rules=parse_rules(rules))
+    options = dict(chart_options or {})
+    accepted = chart_parameters(chart_id)
+    for key in options:
+        if key not in accepted or key == "rules":
+            raise ConfigError(
+                f"the {chart_id} chart has no parameter {key!r}",
+                hint=f"its parameters are: {', '.join(p for p in accepted if p != 'rules')}",
+            )
+    built = make_chart(chart_id, rules=parse_rules(rules), **options)
     frame, where = _read(data, sheet=sheet, encoding=encoding, delimiter=delimiter)
     columns = [value] if isinstance(value, str) else list(value)
     wide = len(columns) > 1
@@ -168,6 +184,15 @@ def fit_chart(
         for panel in built.panels_.values():
             panel["label"] = labels
     return built
+
+
+def chart_parameters(chart: str) -> tuple[str, ...]:
+    """The parameters of the chart with this id (``smoothing``, ``nsigmas``, ``sigma``, …)."""
+    chart_id = chart.lower()
+    if chart_id not in CHARTS:
+        raise ConfigError(f"unknown chart {chart!r}", hint=f"use one of {', '.join(CHARTS)}")
+    signature = inspect.signature(CHARTS[chart_id].__init__)
+    return tuple(p for p in signature.parameters if p != "self")
 
 
 def parse_rules(rules: RuleSpec | None) -> RuleSpec | None:

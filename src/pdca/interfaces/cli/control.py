@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +13,7 @@ import pandas as pd
 import typer
 
 from pdca import api
+from pdca.api.control import chart_parameters
 from pdca.errors import ConfigError
 from pdca.interfaces.cli.common import (
     DelimiterOpt,
@@ -72,6 +74,32 @@ def spc(
     ] = None,
     label: Annotated[str | None, typer.Option(help="Column naming each point (dates).")] = None,
     title: Annotated[str | None, typer.Option(help="Title of the SVG chart.")] = None,
+    y_label: Annotated[
+        str | None, typer.Option("--y-label", help="Y-axis label of the SVG chart.")
+    ] = None,
+    sigma: Annotated[
+        str | None,
+        typer.Option(
+            help="Sigma estimator (moving-range, sd, mean-range, mean-sd, pooled, pooled-sbar, …) "
+            "or a known sigma."
+        ),
+    ] = None,
+    centre: Annotated[
+        float | None, typer.Option("--centre", "--center", help="Known centre (target, μ0).")
+    ] = None,
+    width: Annotated[
+        float | None,
+        typer.Option("--L", "--width", help="Limits at centre ± L sigma (default 3; EWMA's L)."),
+    ] = None,
+    smoothing: Annotated[
+        float | None, typer.Option("--lambda", help="EWMA weight λ in (0, 1] (default 0.2).")
+    ] = None,
+    decision: Annotated[
+        float | None, typer.Option("--h", help="CUSUM decision interval h > 0 (sigmas, default 5).")
+    ] = None,
+    reference: Annotated[
+        float | None, typer.Option("--k", help="CUSUM reference value k ≥ 0 (sigmas, default 0.5).")
+    ] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")] = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
@@ -93,10 +121,19 @@ def spc(
             "sheet": sheet,
             "encoding": encoding,
             "delimiter": delimiter_of(delimiter),
+            "chart_options": _chart_options(
+                chart,
+                sigma=sigma,
+                centre=centre,
+                width=width,
+                smoothing=smoothing,
+                decision=decision,
+                reference=reference,
+            ),
         }
         target = columns[0] if len(columns) == 1 else columns
         if fmt is ChartFormat.SVG:
-            text = api.control_chart(file, chart, target, title=title, **options)
+            text = api.control_chart(file, chart, target, title=title, y_label=y_label, **options)
             sys.stdout.write(text + "\n")
             return
         limits, signals = api.spc(file, chart, target, **options)
@@ -173,6 +210,58 @@ def monitor(
             return
         frame = frame[["group", "kpi", "period", "rule", "effect", "message"]]
     emit_frame(frame, fmt, title="charts" if charts else "current signals")
+
+
+def _chart_options(
+    chart: str,
+    *,
+    sigma: str | None,
+    centre: float | None,
+    width: float | None,
+    smoothing: float | None,
+    decision: float | None,
+    reference: float | None,
+) -> dict[str, Any]:
+    """The chart's own parameters from `pdca spc`'s flags, each checked on one line."""
+    given: dict[str, tuple[str, Any]] = {
+        "sigma": ("--sigma", _sigma(sigma)),
+        "centre": ("--centre", centre),
+        "nsigmas": ("--L", width),
+        "smoothing": ("--lambda", smoothing),
+        "decision": ("--h", decision),
+        "reference": ("--k", reference),
+    }
+    checks = {
+        "centre": (math.isfinite, "a number"),
+        "nsigmas": (lambda v: 0 < v < math.inf, "a positive number"),
+        "smoothing": (lambda v: 0 < v <= 1, "in (0, 1]"),
+        "decision": (lambda v: 0 < v < math.inf, "a positive number"),
+        "reference": (lambda v: 0 <= v < math.inf, "0 or more"),
+    }
+    accepted = chart_parameters(chart)
+    options: dict[str, Any] = {}
+    for name, (flag, value) in given.items():
+        if value is None:
+            continue
+        if name not in accepted:
+            raise ConfigError(f"{flag} does not apply to the {chart.lower()} chart")
+        if name in checks and not checks[name][0](value):
+            raise ConfigError(f"{flag} must be {checks[name][1]}, got {value:g}")
+        options[name] = value
+    return options
+
+
+def _sigma(text: str | None) -> str | float | None:
+    """``--sigma``: an estimator's name, or a known sigma (a positive number)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return text.strip().lower()
+    if not 0 < value < math.inf:
+        raise ConfigError(f"--sigma must be an estimator or a positive number, got {text}")
+    return value
 
 
 def _points(text: str | None) -> list[int]:

@@ -111,6 +111,14 @@ def individuals_sigma(x: FloatArray, method: str) -> float:
     )
 
 
+def pooled_sd(n: FloatArray, sds: FloatArray) -> float:
+    """The pooled standard deviation √(Σ(nᵢ − 1)·sᵢ² / Σ(nᵢ − 1)), without a bias correction."""
+    if n.size == 0:
+        raise InputError("no phase-I subgroups left to estimate σ from")
+    df = n - 1.0
+    return _positive(math.sqrt(float(np.sum(df * sds**2) / np.sum(df))), "subgroups")
+
+
 def subgroup_sigma(n: FloatArray, ranges: FloatArray, sds: FloatArray, method: str) -> float:
     """σ from subgroup ranges or standard deviations (see docs/spc.md for each estimator)."""
     if n.size == 0:
@@ -128,8 +136,7 @@ def subgroup_sigma(n: FloatArray, ranges: FloatArray, sds: FloatArray, method: s
         w = k**2 / (1.0 - k**2)
         sigma = float(np.sum(w * sds / k) / np.sum(w))
     elif method == "pooled":
-        df = n - 1.0
-        sigma = math.sqrt(float(np.sum(df * sds**2) / np.sum(df))) / c4(int(np.sum(df)) + 1)
+        sigma = pooled_sd(n, sds) / c4(int(np.sum(n - 1.0)) + 1)
     else:
         raise ConfigError(
             f"unknown sigma estimator {method!r} for subgroups",

@@ -39,6 +39,11 @@ _ESTIMATES = (
 )
 
 
+def _number(value: object) -> bool:
+    """A real number (not a bool, not a string)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 class _Smoothed(ControlChart):
     """Individual values or subgroup means, with a centre and σ estimated per stage."""
 
@@ -138,10 +143,10 @@ class EWMA(_Smoothed):
         self.rules = rules
 
     def _check_params(self) -> None:
-        check_positive("smoothing", self.smoothing)
-        if self.smoothing > 1:
+        if not _number(self.smoothing) or not 0 < self.smoothing <= 1:
             raise ConfigError(f"smoothing (λ) must be in (0, 1], got {self.smoothing!r}")
-        check_positive("nsigmas", self.nsigmas)
+        if not _number(self.nsigmas) or not 0 < self.nsigmas < np.inf:
+            raise ConfigError(f"nsigmas (L) must be a positive number, got {self.nsigmas!r}")
         self._check_common()
 
     def _fit_stage(self, points: Points, estimate: BoolArray) -> StageFit:
@@ -196,8 +201,9 @@ class CUSUM(_Smoothed):
         self.rules = rules
 
     def _check_params(self) -> None:
-        check_positive("decision", self.decision)
-        if not isinstance(self.reference, int | float) or not 0 <= self.reference < np.inf:
+        if not _number(self.decision) or not 0 < self.decision < np.inf:
+            raise ConfigError(f"decision (h) must be a positive number, got {self.decision!r}")
+        if not _number(self.reference) or not 0 <= self.reference < np.inf:
             raise ConfigError(f"reference (k) must be 0 or more, got {self.reference!r}")
         if not isinstance(self.headstart, int | float) or not 0 <= self.headstart < self.decision:
             raise ConfigError(

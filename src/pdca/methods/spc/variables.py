@@ -29,8 +29,12 @@ from pdca.methods.spc.sigma import (
     d2,
     d3,
     individuals_sigma,
+    pooled_sd,
     subgroup_sigma,
 )
+
+POOLED_SBAR = "pooled-sbar"
+"""Montgomery's estimator for X̄-S charts with varying subgroup sizes (docs/spc.md)."""
 
 
 def check_sigma(sigma: str | float, allowed: tuple[str, ...]) -> None:
@@ -163,10 +167,14 @@ class _Subgroups(ControlChart):
             labels,
         )
 
-    def _estimate(self, points: Points, estimate: BoolArray) -> tuple[float, float]:
+    def _centre(self, points: Points, estimate: BoolArray) -> float:
         n = points["n"][estimate]
         means = points["mean"][estimate]
-        centre = float(np.sum(n * means) / np.sum(n)) if self.centre is None else self.centre
+        return float(np.sum(n * means) / np.sum(n)) if self.centre is None else float(self.centre)
+
+    def _estimate(self, points: Points, estimate: BoolArray) -> tuple[float, float]:
+        n = points["n"][estimate]
+        centre = self._centre(points, estimate)
         if isinstance(self.sigma, str):
             sigma = subgroup_sigma(n, points["range"][estimate], points["sd"][estimate], self.sigma)
         else:
@@ -183,11 +191,11 @@ class _Subgroups(ControlChart):
             {"centre": centre, "sigma": sigma},
         )
 
-    def _spread(self, points: Points, sigma: float) -> Panel:
+    def _spread(self, points: Points, sigma: float | FloatArray) -> Panel:
         """The second panel: subgroup ranges or standard deviations against their limits."""
         raise NotImplementedError
 
-    def _means(self, points: Points, centre: float, sigma: float) -> Panel:
+    def _means(self, points: Points, centre: float, sigma: float | FloatArray) -> Panel:
         n = points["n"]
         half = self.nsigmas * sigma / np.sqrt(n)
         return Panel(
@@ -210,8 +218,8 @@ class XbarR(_Subgroups):
         "limits x̿ ± L·σ̂/√nᵢ. R chart: centre d2(nᵢ)·σ̂, limits max(0, (d2(nᵢ) − L·d3(nᵢ))·σ̂) "
         'and (d2(nᵢ) + L·d3(nᵢ))·σ̂. With sigma="mean-range" σ̂ is the mean of Rᵢ/d2(nᵢ) '
         '(R̄/d2(n) when all subgroups have n values); "mvlue-range" weights Rᵢ/d2(nᵢ) by '
-        "(d2(nᵢ)/d3(nᵢ))²; the estimators of the X̄-S chart can be named too; a number is used "
-        "as σ̂. L = nsigmas."
+        "(d2(nᵢ)/d3(nᵢ))²; the estimators of the X̄-S chart other than pooled-sbar can be named "
+        "too; a number is used as σ̂. L = nsigmas."
     )
 
     def __init__(
@@ -224,7 +232,7 @@ class XbarR(_Subgroups):
     ) -> None:
         super().__init__(sigma=sigma, centre=centre, nsigmas=nsigmas, rules=rules)
 
-    def _spread(self, points: Points, sigma: float) -> Panel:
+    def _spread(self, points: Points, sigma: float | FloatArray) -> Panel:
         n = points["n"]
         c2, c3 = constants(n, "d2"), constants(n, "d3")
         return Panel(
@@ -241,14 +249,17 @@ class XbarS(_Subgroups):
 
     id: ClassVar[str] = "xbar-s"
     panels: ClassVar[tuple[str, ...]] = ("xbar", "S")
-    estimators: ClassVar[tuple[str, ...]] = SUBGROUP_ESTIMATORS
+    estimators: ClassVar[tuple[str, ...]] = (*SUBGROUP_ESTIMATORS, POOLED_SBAR)
     definition: ClassVar[str] = (
         "X̄ chart as for xbar-r. S chart: centre c4(nᵢ)·σ̂, limits "
         "max(0, c4(nᵢ)·σ̂ − L·σ̂·√(1 − c4(nᵢ)²)) and c4(nᵢ)·σ̂ + L·σ̂·√(1 − c4(nᵢ)²). With "
         'sigma="mean-sd" σ̂ is the mean of sᵢ/c4(nᵢ) (s̄/c4(n) when all subgroups have n '
         'values); "mvlue-sd" weights sᵢ/c4(nᵢ) by c4(nᵢ)²/(1 − c4(nᵢ)²); "pooled" is '
-        "√(Σ(nᵢ − 1)·sᵢ² / Σ(nᵢ − 1)) / c4(Σ(nᵢ − 1) + 1), the choice for varying subgroup "
-        "sizes; a number is used as σ̂. L = nsigmas."
+        "√(Σ(nᵢ − 1)·sᵢ² / Σ(nᵢ − 1)) / c4(Σ(nᵢ − 1) + 1) (Minitab's pooled standard "
+        'deviation); "pooled-sbar" is Montgomery\'s weighted-average approach for varying '
+        "subgroup sizes: s̄ = √(Σ(nᵢ − 1)·sᵢ² / Σ(nᵢ − 1)) and σ̂ᵢ = s̄/c4(nᵢ) at each subgroup, "
+        "so the X̄ limits are x̿ ± A3(nᵢ)·s̄, the S chart's centre is s̄ and its limits "
+        "B3(nᵢ)·s̄ and B4(nᵢ)·s̄ (A3, B3, B4 for L = 3); a number is used as σ̂. L = nsigmas."
     )
 
     def __init__(
@@ -261,7 +272,22 @@ class XbarS(_Subgroups):
     ) -> None:
         super().__init__(sigma=sigma, centre=centre, nsigmas=nsigmas, rules=rules)
 
-    def _spread(self, points: Points, sigma: float) -> Panel:
+    def _fit_stage(self, points: Points, estimate: BoolArray) -> StageFit:
+        if self.sigma != POOLED_SBAR:
+            return super()._fit_stage(points, estimate)
+        centre = self._centre(points, estimate)
+        n = points["n"][estimate]
+        sbar = pooled_sd(n, points["sd"][estimate])
+        sigma = sbar / constants(points["n"], "c4")
+        sizes = np.unique(n)
+        # σ̂ depends on the subgroup size; one σ̂ exists only when phase I has one size
+        single = sbar / c4(int(sizes[0])) if sizes.size == 1 else float("nan")
+        return StageFit(
+            {"xbar": self._means(points, centre, sigma), "S": self._spread(points, sigma)},
+            {"centre": centre, "sigma": single, "sbar": sbar},
+        )
+
+    def _spread(self, points: Points, sigma: float | FloatArray) -> Panel:
         k = constants(points["n"], "c4")
         half = self.nsigmas * sigma * np.sqrt(1.0 - k**2)
         return Panel(
