@@ -2,7 +2,12 @@
 """Analyse: candidate initiatives from the mining results, ranked by expected gain.
 
 Expected gain is stated in hours of ticket time per month, so that different findings compare.
-A month is 30.4375 days; the log's span runs from its first to its last event.
+A month is 30.4375 days. "Months in the log" are the months its tickets were opened in: from the
+first to the last opening date of a ticket (at least one day), not from the first to the last
+event — a log's tail of late updates and closures (the ServiceNow log runs eleven months past
+its three months of openings) would otherwise divide the gain by months without tickets. A gain
+is thus the hours the tickets of one month of intake cost; every suggestion that divides by it
+states the span in its evidence (``span``, ``months``).
 
 Ping-pong between two teams
     For the ``top`` ordered pairs X → Y → X of the ping-pong analysis (docs/mining-itsm.md,
@@ -55,6 +60,7 @@ from pdca.methods.kpi.definition import Inputs
 from pdca.methods.kpi.evaluate import PERIOD, Query, evaluate
 from pdca.methods.mining.escalation import FRONT_LINE, escalation
 from pdca.methods.mining.pingpong import ping_pong
+from pdca.model.objectives import BUILT_IN, Objectives, Resolved
 from pdca.model.schema import Col
 
 MONTH_DAYS = 30.4375
@@ -107,17 +113,46 @@ def _short(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
-def months_in(events: Any) -> float:
-    """The log's span from its first to its last event, in months of 30.4375 days."""
-    row = events.aggregate(lo=events[Col.TIMESTAMP].min(), hi=events[Col.TIMESTAMP].max())
-    span = row.execute()
-    lo, hi = pd.Timestamp(span["lo"].iloc[0]), pd.Timestamp(span["hi"].iloc[0])
-    days = (hi - lo).total_seconds() / 86400
-    return max(days, 1.0) / MONTH_DAYS
+@dataclass(frozen=True)
+class Span:
+    """The months the data cover: from the first to the last opening date of a ticket."""
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+    tickets: int
+
+    @property
+    def months(self) -> float:
+        """The span in months of 30.4375 days (at least one day)."""
+        days = (self.last - self.first).total_seconds() / 86400
+        return max(days, 1.0) / MONTH_DAYS
+
+    def text(self) -> str:
+        """E.g. ``2016-02-29 to 2016-05-13 (2.45 months of openings, 24918 tickets)``."""
+        return (
+            f"{self.first:%Y-%m-%d} to {self.last:%Y-%m-%d} ({self.months:.2f} months of "
+            f"openings, {self.tickets} tickets)"
+        )
 
 
-def pingpong_suggestions(events: Any, months: float, top: int) -> list[Suggestion]:
+def data_span(tickets: Any) -> Span:
+    """The span of the tickets' opening dates (see the module docstring), in the engine."""
+    opened = tickets[Col.OPENED_AT]
+    row = tickets.aggregate(lo=opened.min(), hi=opened.max(), n=opened.count()).execute()
+    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
+    if pd.isna(lo) or pd.isna(hi):
+        raise PdcaError("no ticket has an opening date", "import a log with tickets first")
+    return Span(pd.Timestamp(lo), pd.Timestamp(hi), int(row["n"].iloc[0]))
+
+
+def months_in(tickets: Any) -> float:
+    """Months the tickets were opened in (:func:`data_span`), in months of 30.4375 days."""
+    return data_span(tickets).months
+
+
+def pingpong_suggestions(events: Any, span: Span, top: int) -> list[Suggestion]:
     """The ``top`` team pairs by time away."""
+    months = span.months
     pairs = ping_pong(events).pairs
     if pairs.empty:
         return []
@@ -135,7 +170,7 @@ def pingpong_suggestions(events: Any, months: float, top: int) -> list[Suggestio
                 problem=(
                     f"Tickets went {x} → {y} → {x} {int(row['bounces'])} times "
                     f"({int(row['tickets'])} tickets); the time away at {y} adds up to "
-                    f"{away_h:,.0f} hours, {gain:,.1f} hours per month."
+                    f"{away_h:,.0f} hours, {gain:,.1f} hours per month over {span.text()}."
                 ),
                 gain_hours_per_month=gain,
                 evidence={
@@ -144,6 +179,7 @@ def pingpong_suggestions(events: Any, months: float, top: int) -> list[Suggestio
                     "total_away_hours": away_h,
                     "mean_away_hours": float(row["mean_away"] or 0.0) / 3600,
                     "months": months,
+                    "span": span.text(),
                 },
                 kpi="multi_hop_rate",
                 scope={Col.ASSIGNMENT_GROUP: sorted({x, y})},
@@ -165,8 +201,9 @@ def _mttr_hours(inputs: Inputs) -> tuple[float | None, float | None]:
     return l1, esc
 
 
-def push_to_front_suggestion(inputs: Inputs, months: float, target: float) -> Suggestion | None:
+def push_to_front_suggestion(inputs: Inputs, span: Span, target: float) -> Suggestion | None:
     """A suggestion when the push-to-front share is below ``target`` (a share, 0-1)."""
+    months = span.months
     summary = escalation(inputs.events).summary
     if summary.empty or not summary["resolved"].iloc[0]:
         return None
@@ -186,7 +223,8 @@ def push_to_front_suggestion(inputs: Inputs, months: float, target: float) -> Su
         problem=(
             f"{pushed} of {resolved} resolved tickets ({share:.1%}) were resolved at {FRONT_LINE} "
             f"without escalation; reaching {target:.0%} means {gap:,.0f} more tickets "
-            f"({gap / months:,.1f} per month), each about {saved:,.1f} hours faster."
+            f"({gap / months:,.1f} per month over {span.text()}), each about {saved:,.1f} hours "
+            "faster."
         ),
         gain_hours_per_month=gain,
         evidence={
@@ -199,6 +237,7 @@ def push_to_front_suggestion(inputs: Inputs, months: float, target: float) -> Su
             "mttr_l1_hours": l1,
             "mttr_escalated_hours": esc,
             "months": months,
+            "span": span.text(),
         },
         kpi="escalation_rate",
         scope={},
@@ -297,12 +336,22 @@ def signal_suggestions(inputs: Inputs, *, by: str = Col.PRIORITY) -> list[Sugges
 
 
 def capability_suggestions(
-    inputs: Inputs, months: float, *, by: str = Col.PRIORITY
+    inputs: Inputs, span: Span, *, by: str = Col.PRIORITY
 ) -> list[Suggestion]:
-    """One suggestion per priority whose resolution SLA capability (Ppk) is below 1.0."""
+    """One suggestion per priority whose resolution SLA capability (Ppk) is below 1.0.
+
+    The evidence names the SLA targets used (``targets``: ``inputs.extra["objectives_from"]``,
+    the objectives' file or ``built-in defaults``, when the caller says; docs/sla.md)."""
+    months = span.months
+    goals = inputs.extra.get("objectives")
+    goals = goals if isinstance(goals, Objectives) else Objectives()
+    source = inputs.extra.get("objectives_from") or (
+        BUILT_IN if goals == Objectives() else "the objectives given"
+    )
+    targets = f"{source} ({Resolved(goals).sla_summary()})"
     from pdca.methods.spc.capability import Capability  # noqa: PLC0415 (SciPy loads on use)
 
-    clocks = sla_clocks(inputs.events, inputs.tickets, inputs.extra.get("objectives"))
+    clocks = sla_clocks(inputs.events, inputs.tickets, goals)
     done = clocks.filter(
         (clocks[ClockCol.CLOCK] == RESOLUTION)
         & ~clocks[ClockCol.RUNNING]
@@ -333,10 +382,11 @@ def capability_suggestions(
                 finding="sla-capability",
                 title=f"SLA capability of {group} is Ppk {fit.ppk_:.2f}",
                 problem=(
-                    f"{len(values)} resolution clocks of {group} (target {target / 3600:,.3g} h): "
+                    f"{len(values)} resolution clocks of {group} (target {target / 3600:,.3g} h, "
+                    f"{source}): "
                     f"{met:.1%} within target, median {fit.median_ / 3600:,.3g} h, Ppk "
                     f"{fit.ppk_:.2f}; the {len(over)} breaches overran by {overrun_h:,.0f} hours, "
-                    f"{gain:,.1f} hours per month."
+                    f"{gain:,.1f} hours per month over {span.text()}."
                 ),
                 gain_hours_per_month=gain,
                 evidence={
@@ -350,6 +400,8 @@ def capability_suggestions(
                     "breaches": len(over),
                     "overrun_hours": overrun_h,
                     "months": months,
+                    "span": span.text(),
+                    "targets": targets,
                 },
                 kpi="sla_resolution",
                 scope={by: [str(group)]},
@@ -368,12 +420,12 @@ def suggestions(
 ) -> list[Suggestion]:
     """Every candidate initiative, the largest expected gain first (``spc``: with the SPC
     signal and SLA capability suggestions)."""
-    months = months_in(inputs.events)
-    found = pingpong_suggestions(inputs.events, months, top)
-    push = push_to_front_suggestion(inputs, months, push_to_front_target)
+    span = data_span(inputs.tickets)
+    found = pingpong_suggestions(inputs.events, span, top)
+    push = push_to_front_suggestion(inputs, span, push_to_front_target)
     if push is not None:
         found.append(push)
     if spc:
         found += signal_suggestions(inputs)
-        found += capability_suggestions(inputs, months)
+        found += capability_suggestions(inputs, span)
     return sorted(found, key=lambda s: (-s.gain_hours_per_month, s.key))

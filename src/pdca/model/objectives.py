@@ -358,7 +358,7 @@ def describe_calendar(calendar: Calendar) -> str:
     ]
     if len(runs) == 1 and days[0] == "00:00-24:00":
         shown = ["every day 00:00-24:00"]
-    text = f"{'; '.join(shown) or 'never open'} {calendar.timezone}"
+    text = f"{' / '.join(shown) or 'never open'} {calendar.timezone}"
     if calendar.holidays:
         text += f", {len(calendar.holidays)} holidays"
     return text
@@ -394,19 +394,19 @@ class Resolved:
         return {part: part in given for part in PARTS}
 
     def sla_summary(self) -> str:
-        """The resolution targets and their calendars, e.g. ``P1 4 h, P2 24 h resolution;
-        calendar 24x7 (every day 00:00-24:00 UTC)``."""
+        """The resolution targets and their calendars, e.g. ``P1 4 h, P2 24 h resolution on
+        calendar 24x7 (every day 00:00-24:00 UTC)`` (no semicolon: it goes into evidence text)."""
         rows = [r for r in self.objectives.sla if r.resolution is not None]
         shown = [f"{_row_label(r)} {_hours_text(r.resolution)}" for r in rows[:6] if r.resolution]
         if len(rows) > len(shown):
             shown.append(f"\u2026 ({len(rows)} rows)")
         targets = f"{', '.join(shown)} resolution" if shown else "no resolution targets"
         names = sorted({r.calendar for r in self.objectives.sla})
-        calendars = "; ".join(
+        calendars = ", ".join(
             f"{n} ({describe_calendar(self.objectives.calendars[n])})" for n in names
         )
         word = "calendar" if len(names) == 1 else "calendars"
-        return f"{targets}; {word} {calendars}" if names else targets
+        return f"{targets} on {word} {calendars}" if names else targets
 
     def note(self) -> str:
         """One line saying which targets and calendars were used, and which are defaults."""
