@@ -20,6 +20,7 @@ from defusedxml import ElementTree as SafeET
 from typer.testing import CliRunner
 
 from pdca import api
+from pdca.errors import ConfigError
 from pdca.interfaces.cli.app import app
 from tests.methods.spc.reference import approx, case
 
@@ -224,3 +225,125 @@ def test_user_errors_are_one_line(tmp_path: Path, args: list[str], message: str)
     assert "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert message in result.stderr
+
+
+# chart parameters as flags: Montgomery's Examples 6.4, 9.1 and 9.2 (see the method tests)
+
+
+def _table_9_1(tmp_path: Path) -> Path:
+    from tests.methods.spc.test_timeweighted_published import TABLE_9_1  # noqa: PLC0415
+
+    path = tmp_path / "table_9_1.csv"
+    pd.DataFrame({"x": TABLE_9_1}).to_csv(path, index=False)
+    return path
+
+
+def _panel(doc: dict[str, Any], panel: str, column: str) -> list[float]:
+    return [r[column] for r in doc["limits"] if r["panel"] == panel]
+
+
+def test_cusum_flags_reach_the_chart(tmp_path: Path) -> None:
+    from tests.methods.spc.test_timeweighted_published import TABLE_9_2_UPPER  # noqa: PLC0415
+
+    base = [str(_table_9_1(tmp_path)), "-c", "cusum", "--value", "x", "--centre", "10"]
+    doc = _json([*base, "--sigma", "1", "--k", "0.5", "--h", "5"])
+    assert [round(v, 2) for v in _panel(doc, "upper", "value")] == TABLE_9_2_UPPER
+    assert sorted(int(p) for s in doc["signals"] for p in s["flagged"].split(",")) == [29, 30]
+    wider = _json([*base, "--sigma", "1", "--k", "0.5", "--h", "6"])
+    assert set(_panel(wider, "upper", "ucl")) == {6.0}
+    assert wider["signals"] == []  # C⁺ peaks at 5.30 < 6
+    smaller_k = _json([*base, "--sigma", "1", "--k", "0.25", "--h", "5"])
+    assert _panel(smaller_k, "upper", "value")[3] == pytest.approx(1.66 - 0.25 + 0.0)
+
+
+def test_ewma_flags_reach_the_chart(tmp_path: Path) -> None:
+    path = _table_9_1(tmp_path)
+    base = [str(path), "-c", "ewma", "--value", "x", "--centre", "10", "--sigma", "1"]
+    doc = _json([*base, "--lambda", "0.1", "--L", "2.7"])
+    lam, width = 0.1, 2.7
+    ucl = [10 + width * (lam / (2 - lam) * (1 - (1 - lam) ** (2 * i))) ** 0.5 for i in range(1, 31)]
+    assert _panel(doc, "ewma", "ucl") == pytest.approx(ucl, rel=1e-12)
+    assert _panel(doc, "ewma", "value")[0] == pytest.approx(0.1 * 9.45 + 0.9 * 10)
+    default = _json(base)  # λ = 0.2, L = 3
+    assert _panel(default, "ewma", "ucl")[0] == pytest.approx(10 + 3 * 0.2)
+    same = _json([*base, "--lambda", "0.1", "--width", "2.7"])
+    assert _panel(same, "ewma", "ucl") == _panel(doc, "ewma", "ucl")
+
+
+@realdata
+def test_ewma_width_against_qcc(tmp_path: Path) -> None:
+    data, exp = case("viscosity_imr")
+    e = exp["expected_published"]["EWMA_lambda0.2_nsigmas2.7"]
+    path = _european(data, tmp_path / "viscosity.csv")
+    args = [str(path), "-c", "ewma", "--value", "viscosity", "--phase1", "20"]
+    doc = _json([*args, "--lambda", "0.2", "--L", "2.7"])
+    for index in (1, 2, 35):
+        lcl, ucl = e[f"limits_index{index}"]
+        got = _limits(doc, "ewma", index - 1)
+        assert (got["LCL"], got["UCL"]) == (approx(lcl), approx(ucl))
+    three = _json(args)  # L = 3 by default: wider than qcc's 2.7 limits
+    assert _limits(three, "ewma", 0)["UCL"] > e["limits_index1"][1] + 1e-3
+
+
+@realdata
+def test_xbar_s_pooled_sbar_flag(tmp_path: Path) -> None:
+    from tests.methods.spc.test_unequal_subgroups import table_6_4  # noqa: PLC0415
+
+    data = table_6_4()
+    path = _european(data, tmp_path / "table_6_4.csv")
+    args = [str(path), "-c", "xbar-s", "--value", "diameter", "--subgroup", "sample"]
+    doc = _json([*args, "--sigma", "pooled-sbar"])
+    s_centre = set(_panel(doc, "S", "centre"))
+    assert len(s_centre) == 1
+    assert round(s_centre.pop(), 4) == 0.0103  # Montgomery's s̄ in Example 6.4
+    assert round(_limits(doc, "xbar", 0)["CL"], 3) == 74.001
+    minitab = _json([*args, "--sigma", "pooled"])
+    assert len(set(_panel(minitab, "S", "centre"))) == 3  # c4(n) times sigma for n = 3, 4, 5
+
+
+def test_svg_title_and_y_label(tmp_path: Path) -> None:
+    path = _table_9_1(tmp_path)
+    args = ["spc", str(path), "-c", "imr", "--value", "x", "-f", "svg"]
+    result = runner.invoke(app, [*args, "--title", "Concentration", "--y-label", "g per l"])
+    assert result.exit_code == 0, result.output
+    texts = [t.text for t in SafeET.fromstring(result.stdout).iter() if t.text]
+    assert "Concentration" in texts
+    assert "g per l" in texts
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-c", "ewma", "--lambda", "0"], "--lambda must be in (0, 1], got 0"),
+        (["-c", "ewma", "--lambda", "1.5"], "--lambda must be in (0, 1], got 1.5"),
+        (["-c", "ewma", "--lambda", "nan"], "--lambda must be in (0, 1], got nan"),
+        (["-c", "ewma", "--L", "0"], "--L must be a positive number, got 0"),
+        (["-c", "imr", "--width", "-2"], "--L must be a positive number, got -2"),
+        (["-c", "cusum", "--h", "0"], "--h must be a positive number, got 0"),
+        (["-c", "cusum", "--h", "inf"], "--h must be a positive number, got inf"),
+        (["-c", "cusum", "--k", "-0.5"], "--k must be 0 or more, got -0.5"),
+        (["-c", "imr", "--lambda", "0.1"], "--lambda does not apply to the imr chart"),
+        (["-c", "ewma", "--h", "4"], "--h does not apply to the ewma chart"),
+        (["-c", "cusum", "--L", "3"], "--L does not apply to the cusum chart"),
+        (["-c", "g", "--sigma", "1"], "--sigma does not apply to the g chart"),
+        (["-c", "imr", "--sigma", "-1"], "--sigma must be an estimator or a positive number"),
+        (["-c", "imr", "--sigma", "pooled-sbar"], "unknown sigma estimator 'pooled-sbar'"),
+        (["-c", "ewma", "--sigma", "bogus"], "unknown sigma estimator 'bogus'"),
+    ],
+)
+def test_chart_flags_give_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("v\n1.5\n2.5\n3.5\n2.0\n", encoding="utf-8")
+    result = runner.invoke(app, ["spc", str(path), "--value", "v", *args])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_api_rejects_an_option_the_chart_does_not_take() -> None:
+    frame = pd.DataFrame({"v": [1.5, 2.5, 3.5, 2.0]})
+    with pytest.raises(ConfigError, match="the p chart has no parameter 'smoothing'"):
+        api.spc(frame, "p", "v", size="v", chart_options={"smoothing": 0.1})
+    limits, _ = api.spc(frame, "ewma", "v", chart_options={"smoothing": 0.5, "sigma": 1.0})
+    assert limits.loc[0, "ucl"] == pytest.approx(limits.loc[0, "centre"] + 3 * 0.5)
