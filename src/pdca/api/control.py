@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pdca.api.common import choose_log
+from pdca.api.common import choose_log, resolve_objectives
 from pdca.engine.choice import EngineSettings, open_for_analysis
 from pdca.errors import ConfigError, InputError
 from pdca.methods.kpi.catalogue import TICKET_BREAKDOWNS
@@ -28,7 +28,6 @@ from pdca.methods.spc.monitor import monitor as monitor_kpis
 from pdca.methods.spc.registry import CHARTS
 from pdca.methods.spc.registry import chart as make_chart
 from pdca.methods.spc.rules import RULE_SETS, RuleSpec
-from pdca.model.objectives import load_objectives
 from pdca.model.schema import Col
 from pdca.render.control_chart import control_chart_svg
 
@@ -297,7 +296,7 @@ def monitor_details(
     and limits (``panels``, keyed by KPI and group) for drawing."""
     if period not in {"day", "week", "month"}:
         raise ConfigError(f"unknown period {period!r}", hint="use day, week or month")
-    goals = load_objectives(Path(objectives) if objectives else None)
+    goals = resolve_objectives(objectives, store=store).objectives  # docs/sla.md: lookup order
     with open_for_analysis(store, engine) as st:
         name = choose_log(st, log)
         tickets = st.tickets(name)
