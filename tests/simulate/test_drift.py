@@ -112,7 +112,8 @@ def test_parse_a_drift() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["drift:1.1:2025-02-01", "drift:1.1:2025-03-01:2025-02-01", "drift:x:2025-02-01:2025-03-01"]
+    "spec",
+    ["drift:1.1:2025-02-01", "drift:1.1:2025-03-01:2025-02-01", "drift:x:2025-02-01:2025-03-01"],
 )
 def test_bad_drifts_are_refused(spec: str) -> None:
     from pdca.errors import ConfigError  # noqa: PLC0415

@@ -264,7 +264,7 @@ def plan_lives(
 
 def seasonal_factor(config: SimulationConfig, t: Tickets) -> Floats | float:
     """Per ticket, the factor on its time to resolve for the weekday and the month it was opened
-    in (``timing.resolution_weekday_factor`` × ``resolution_month_factor``; 1 by default).
+    in (``timing.resolution_weekday_factor`` times ``resolution_month_factor``; 1 by default).
     Part of the process, not an injected change: the counterfactual times include it."""
     timing = config.timing
     weekday, month = timing.resolution_weekday_factor, timing.resolution_month_factor
@@ -275,9 +275,10 @@ def seasonal_factor(config: SimulationConfig, t: Tickets) -> Floats | float:
     # 1970-01-01 was a Thursday (weekday 3 with Monday = 0)
     weekdays = (days + 3) % 7
     months = at.astype("datetime64[M]").astype(np.int64) % 12
-    out: Floats = np.asarray(weekday, dtype=np.float64)[weekdays] * np.asarray(
-        month, dtype=np.float64
-    )[months]
+    out: Floats = (
+        np.asarray(weekday, dtype=np.float64)[weekdays]
+        * np.asarray(month, dtype=np.float64)[months]
+    )
     return out
 
 
