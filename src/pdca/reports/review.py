@@ -62,6 +62,8 @@ class ReportResult:
     sections: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     """Sections left out, with the reason."""
+    objectives: str = ""
+    """Which objectives the review used (the note it shows, docs/sla.md)."""
 
 
 def _hours(seconds: Any) -> str:
@@ -415,7 +417,7 @@ def _build(
     # resolved once: every section reads the same file (its path), and says which it is
     resolved = resolve_objectives(objectives, store=store)
     ctx = Context(store, chosen, resolved.path, period, settings, resolved=resolved)
-    result = ReportResult(Path(out))
+    result = ReportResult(Path(out), objectives=resolved.note())
     sections = []
     for name, build in SECTIONS:
         try:

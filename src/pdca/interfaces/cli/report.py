@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from pdca.interfaces.cli.common import (
     EngineOpt,
@@ -26,7 +27,11 @@ def report(
     ),
     period: Annotated[str, typer.Option(help="Reporting period: month or week.")] = "month",
     objectives: Annotated[
-        Path | None, typer.Option(help="Objectives file (TOML): targets, calendars, SLAs.")
+        Path | None,
+        typer.Option(
+            help="Objectives file (TOML): targets, calendars, SLAs (default: PDCA_OBJECTIVES, "
+            "the store's objectives.toml, else built-in)."
+        ),
     ] = None,
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
     store: StoreOpt = None,
@@ -48,5 +53,6 @@ def report(
             ),
         )
     for name, reason in result.skipped.items():
-        err.print(f"[yellow]left out {name}:[/] {reason}", highlight=False)
+        err.print(f"[yellow]left out {name}:[/] {escape(reason)}", highlight=False)
+    typer.echo(result.objectives)
     typer.echo(f"report written to {result.path.resolve()}")
