@@ -42,6 +42,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "pdca.api.control": ("control_chart", "monitor", "monitor_details", "spc"),
     "pdca.api.improve": (
         "accept_suggestion",
+        "adopt_standard",
         "initiative",
         "initiative_log",
         "initiatives",
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
     )
     from pdca.api.improve import (
         accept_suggestion,
+        adopt_standard,
         initiative,
         initiative_log,
         initiatives,
@@ -117,6 +119,7 @@ __all__ = [
     "Progress",
     "SurveyImportReport",
     "accept_suggestion",
+    "adopt_standard",
     "control_chart",
     "events",
     "export",

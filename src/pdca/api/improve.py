@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from pdca.api.common import choose_log
+from pdca.api.common import choose_log, resolve_objectives
 from pdca.engine.store import DB_FILE, Store, resolve_store_dir
 from pdca.errors import ConfigError, InputError, StoreError
 from pdca.improve.initiative import (
@@ -34,7 +34,6 @@ from pdca.improve.suggest import PUSH_TO_FRONT_TARGET, Suggestion, suggestions
 from pdca.improve.verify import REST, Check, Comparison, measure_baseline, verify
 from pdca.methods.kpi.catalogue import get_kpi
 from pdca.methods.kpi.definition import Inputs
-from pdca.model.objectives import load_objectives
 
 When = datetime | date | None
 ScopeLike = dict[str, Any] | Sequence[str] | None
@@ -76,10 +75,12 @@ def _writable(store: Path | str | None) -> Store:
 
 
 def _inputs(st: Store, log: str, objectives: Path | str | None = None) -> Inputs:
+    """The log's tables with the objectives resolved as every command does (docs/sla.md)."""
+    resolved = resolve_objectives(objectives, store=st.root)
     return Inputs(
         st.events(log),
         st.tickets(log),
-        extra={"objectives": load_objectives(Path(objectives) if objectives else None)},
+        extra={"objectives": resolved.objectives},
         surveys=st.surveys(log),
     )
 

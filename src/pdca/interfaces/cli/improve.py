@@ -1,5 +1,5 @@
-"""`pdca improve …`: the improvement register (new, list, show, update, verify, reverify,
-suggest)."""
+"""`pdca improve …`: the improvement register (new, list, show, update, verify, adopt,
+reverify, suggest)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,30 @@ GoLiveOpt = Annotated[
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")
 ]
+ObjectivesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Objectives file (SLA targets, calendars); default: PDCA_OBJECTIVES, else the "
+        "store's objectives.toml, else the built-in targets (docs/sla.md)."
+    ),
+]
+CompareOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--compare",
+        help="Comparison group: rest (the tickets outside the scope; default), none, or "
+        "COLUMN=VALUE (repeatable).",
+    ),
+]
+
+
+def _compare(values: list[str] | None, default: str | None) -> Any:
+    """The --compare values as the API takes them (``default`` when none is given)."""
+    if not values:
+        return default
+    if len(values) == 1 and values[0].strip().lower() in {"rest", "none"}:
+        return values[0].strip().lower()
+    return values
 
 
 def _options(pairs: list[str]) -> dict[str, Any]:
@@ -84,6 +108,8 @@ def new(
     action: Annotated[
         list[str] | None, typer.Option("--action", help="Planned action, 'TEXT@YYYY-MM-DD'.")
     ] = None,
+    compare: CompareOpt = None,
+    objectives: ObjectivesOpt = None,
     log: LogOpt = None,
     who: WhoOpt = None,
     store: StoreOpt = None,
@@ -108,6 +134,8 @@ def new(
                 cycle=cycle,
                 actions=list(action or []),
                 who=who,
+                comparison=_compare(compare, "rest"),
+                objectives=objectives,
             ),
         )
     emit_record(_record(record), fmt, title=f"initiative {record['initiative_id']}")
@@ -188,19 +216,28 @@ def verify(
         bool, typer.Option("--save/--no-save", help="Keep the verdict in the register.")
     ] = True,
     method: Annotated[
-        str | None, typer.Option(help="Force a test: proportion, duration or trend.")
+        str | None,
+        typer.Option(help="Force a design: per-unit, or trend (weekly values only)."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    compare: CompareOpt = None,
+    objectives: ObjectivesOpt = None,
     who: WhoOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
-    """Check the effect: before vs after go-live, with a verdict in plain words."""
+    """Check the effect: before vs after go-live against a comparison group, with one verdict in
+    plain words and the design it comes from."""
     with user_errors():
         check = with_progress(
             "verifying",
             lambda _step: api.verify_initiative(
-                initiative_id, store=store, save=save, who=who, method=method, seed=seed
+                initiative_id,
+                store=store,
+                save=save,
+                who=who,
+                method=method,
+                comparison=_compare(compare, ""),
+                objectives=objectives,
             ),
         )
     if chart:
@@ -209,12 +246,26 @@ def verify(
             raise typer.Exit(1)
         emit_frame(check.limits, fmt, title="staged control chart")
         return
-    record = {
-        **check.record(),
-        "standard": check.standard,
-        "standard_adopted_now": check.adopted,
-    }
-    emit_record(record, fmt, title=f"verification of initiative {initiative_id}")
+    emit_record(
+        {**check.record(), "standard": check.standard},
+        fmt,
+        title=f"verification of initiative {initiative_id}",
+    )
+
+
+@improve_app.command("adopt")
+def adopt(
+    initiative_id: Annotated[int, typer.Argument(help="Initiative id.")],
+    note: Annotated[str | None, typer.Option(help="Why (kept in the change log).")] = None,
+    who: WhoOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """The owner confirms: the standard proposed by the last 'improved' verdict comes into force
+    and the initiative moves to Act."""
+    with user_errors():
+        record = api.adopt_standard(initiative_id, store=store, who=who, note=note)
+    emit_record(_record(record), fmt, title=f"initiative {initiative_id}")
 
 
 @improve_app.command("suggest")
@@ -229,6 +280,7 @@ def suggest(
         bool, typer.Option(help="Include SPC signals and low SLA capability (slower).")
     ] = True,
     go_live: GoLiveOpt = None,
+    objectives: ObjectivesOpt = None,
     log: LogOpt = None,
     who: WhoOpt = None,
     store: StoreOpt = None,
@@ -248,13 +300,19 @@ def suggest(
                 push_to_front_target=l1_target,
                 top=top,
                 spc=spc,
+                objectives=objectives,
             )
             emit_record(_record(record), fmt, title=f"initiative {record['initiative_id']}")
             return
         frame = with_progress(
             "mining for candidates",
             lambda _step: api.suggest_initiatives(
-                store=store, log=log, push_to_front_target=l1_target, top=top, spc=spc
+                store=store,
+                log=log,
+                push_to_front_target=l1_target,
+                top=top,
+                spc=spc,
+                objectives=objectives,
             ),
         )
     emit_frame(frame, fmt, title="suggested initiatives")
@@ -268,14 +326,21 @@ REVERIFY_COLUMNS = [
 
 @improve_app.command("reverify")
 def reverify(
-    log: LogOpt = None, who: WhoOpt = None, store: StoreOpt = None, fmt: FormatOpt = Format.TABLE
+    objectives: ObjectivesOpt = None,
+    log: LogOpt = None,
+    who: WhoOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.TABLE,
 ) -> None:
     """Verify again every initiative that has gone live and keep the verdicts (as after an
     import)."""
     from pdca.api.improve import reverify_all  # noqa: PLC0415 (loaded on use)
 
     with user_errors():
-        rows = with_progress("verifying", lambda _step: reverify_all(store=store, log=log, who=who))
+        rows = with_progress(
+            "verifying",
+            lambda _step: reverify_all(store=store, log=log, who=who, objectives=objectives),
+        )
     frame = pd.DataFrame(rows, columns=REVERIFY_COLUMNS)
     frame["alerts"] = frame["alerts"].map(lambda a: "; ".join(a) if isinstance(a, list) else a)
     emit_frame(frame, fmt, title="re-verified initiatives")
