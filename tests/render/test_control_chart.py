@@ -222,3 +222,175 @@ def test_tick_helpers() -> None:
     assert tick_labels([-2.0, 0.0, 2000.0]) == ["-2", "0", "2,000"]
     with pytest.raises(ValueError, match="span"):
         nice_step(0)
+
+
+# -- reading like Minitab's: rule ids once per run, units, period labels, n, uncounted points ----
+def _runs_of_flags(frame: pd.DataFrame) -> list[list[int]]:
+    """Positions of each run of consecutive flagged points with a value, within a stage."""
+    runs: list[list[int]] = []
+    previous = None
+    for i, (flag, value, stage) in enumerate(
+        zip(frame["signal"], frame["value"], frame["stage"], strict=True)
+    ):
+        if flag and np.isfinite(value):
+            if previous is not None and previous == (i - 1, stage):
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+            previous = (i, stage)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def drifted() -> IMR:
+    """A lasting shift of 2.5 sigma after point 25: long runs flagged by WE2, WE3 and WE4."""
+    rng = np.random.default_rng(3)
+    values = rng.normal(10, 1, 50)
+    values[10] = 17.0
+    values[25:] += 2.5
+    return IMR(rules="western-electric").fit(values, phase=[1] * 25 + [2] * 25)
+
+
+def test_rule_ids_are_written_once_per_run_of_flagged_points(drifted: IMR) -> None:
+    shifted = drifted
+    root = _parse(control_chart_svg(shifted, title="I-MR"))
+    for name, frame in shifted.panels_.items():
+        runs = _runs_of_flags(frame.reset_index(drop=True))
+        panel = next(e for e in _classed(root, "panel") if e.get("data-panel") == name)
+        labels = [e for e in panel.iter() if "rule-label" in (e.get("class") or "")]
+        assert len(labels) == len(runs)
+        for run, label in zip(runs, labels, strict=True):
+            assert (int(label.get("data-first")), int(label.get("data-last"))) == (run[0], run[-1])
+            wanted: list[str] = []
+            for rules in frame["rules"].iloc[run]:
+                wanted += [r for r in rules.split(",") if r and r not in wanted]
+            assert label.text == " ".join(wanted)
+    # the fixture has a run of several flagged points: one label per point would show more
+    assert max(len(r) for r in _runs_of_flags(shifted.limits_)) > 1
+    assert len(_classed(root, "rule-label")) < sum(
+        int(f["signal"].sum()) for f in shifted.panels_.values()
+    )
+
+
+def test_a_legend_lists_each_rule_that_fired(shifted: IMR) -> None:
+    root = _parse(control_chart_svg(shifted, title="I-MR"))
+    items = [e.text for e in _classed(root, "rule-legend-item")]
+    fired: dict[str, int] = {}
+    for frame in shifted.panels_.values():
+        for rules in frame["rules"][frame["signal"]]:
+            for r in rules.split(","):
+                fired[r] = fired.get(r, 0) + 1
+    assert len(items) == len(fired)
+    we1 = next(t for t in items if t.startswith("WE1: "))
+    assert "One point lies outside the control limits." in we1
+    assert we1.endswith(f"({fired['WE1']} point{'s' if fired['WE1'] > 1 else ''})")
+    plain = shifted.limits_[["value", "centre", "lcl", "ucl", "signal", "rules"]]
+    items = [
+        e.text for e in _classed(_parse(control_chart_svg(plain, title="t")), "rule-legend-item")
+    ]
+    assert any(t.startswith("WE1: ") and t.endswith("flagged") for t in items)  # no descriptions
+    calm = IMR().fit(np.tile([10.0, 11.0], 10))
+    assert not calm.signals_
+    assert not _classed(_parse(control_chart_svg(calm, title="calm")), "rule-legend")
+
+
+def _y_title(root: Any, panel: str = "") -> str:
+    group = next(e for e in _classed(root, "panel") if e.get("data-panel") == panel)
+    return str(next(e for e in group.iter() if e.get("class") == "y-label").text)
+
+
+def test_the_y_axis_names_the_unit(shifted: IMR) -> None:
+    frame = pd.DataFrame({"value": [3.0, 4, 5, 4], "centre": 4.0, "lcl": 1.0, "ucl": 7.0})
+    assert _y_title(_parse(control_chart_svg(frame, title="t", y_label="MTTR", unit="hours"))) == (
+        "MTTR (hours)"
+    )
+    assert _y_title(_parse(control_chart_svg(frame, title="t", unit="tickets"))) == "tickets"
+    assert _y_title(_parse(control_chart_svg(frame.assign(unit="%"), title="t"))) == "%"
+    assert _y_title(_parse(control_chart_svg(frame, title="t"))) == "Value"
+    both = _parse(control_chart_svg(shifted, title="I-MR", y_label="MTTR", unit="h"))
+    assert (_y_title(both, "I"), _y_title(both, "MR")) == ("MTTR (h)", "MR (h)")
+
+
+def test_periods_label_the_x_axis_of_a_staged_chart() -> None:
+    rng = np.random.default_rng(4)
+    values = np.concatenate([rng.normal(30, 4, 20), rng.normal(22, 3, 17)])
+    chart = IMR().fit(values, stage=["before"] * 20 + ["after"] * 17)
+    limits = chart.limits_.copy()  # labels are point numbers 1…37, as in the improvement register
+    weeks = pd.date_range("2024-01-01", periods=37, freq="7D")
+    limits.insert(0, "period", weeks.to_numpy())
+    root = _parse(control_chart_svg(limits, title="before and after"))
+    iso = [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in weeks]
+    shown = [e.text for e in _classed(root, "x-label")]
+    assert shown[0] == "2024-W01"
+    assert set(shown) <= set(iso)
+    assert 7 <= len(shown) <= 14  # thinned
+    xs = [float(e.get("x")) for e in _classed(root, "x-label")]
+    assert min(b - a for a, b in itertools.pairwise(xs)) >= 40  # apart enough not to overlap
+    assert [e.get("data-label") for e in _points(root)] == iso
+    months = limits.assign(period=pd.date_range("2024-01-01", periods=37, freq="MS").to_numpy())
+    assert _classed(_parse(control_chart_svg(months, title="m")), "x-label")[0].text == "2024-01"
+    # labels that are already names win over the periods
+    named = limits.assign(label=[f"sprint {i}" for i in range(37)])
+    assert _classed(_parse(control_chart_svg(named, title="s")), "x-label")[0].text == "sprint 0"
+
+
+def test_points_that_do_not_count_are_hollow_and_never_signal() -> None:
+    frame = pd.DataFrame(
+        {
+            "label": ["2024-W01", "2024-W02", "2024-W03", "2024-W04", "2024-W05 <partial>"],
+            "value": [3.0, 4.0, 9.0, 4.0, 0.5],
+            "centre": [4.0, 4.0, np.nan, 4.0, np.nan],
+            "lcl": [1.0, 1.0, np.nan, 1.0, np.nan],
+            "ucl": [7.0, 7.0, np.nan, 7.0, np.nan],
+            "signal": [False, False, True, False, True],
+            "rules": ["", "", "WE1", "", "WE1"],
+            "n": [40, 52, 3, 47, 6],
+            "counted": [True, True, False, True, False],
+            "note": ["", "", "n = 3 < 5 (too few tickets)", "", "incomplete week <b>&</b>"],
+        }
+    )
+    text = control_chart_svg(frame, title="t", unit="hours")
+    root = _parse(text)
+    points = {int(e.get("data-point")): e for e in _points(root)}
+    for i in (2, 4):
+        p = points[i]
+        assert p.get("fill") == "#ffffff"
+        assert p.get("stroke") not in {None, "none", "#ffffff"}
+        assert (p.get("data-counted"), p.get("data-signal"), p.get("data-rules")) == (
+            "false",
+            "false",
+            "",
+        )
+        assert "uncounted" in p.get("class").split()
+    for i in (0, 1, 3):
+        assert points[i].get("fill") != "#ffffff"
+        assert points[i].get("data-counted") == "true"
+    assert not _classed(root, "rule-label")
+    assert not _classed(root, "rule-legend")
+    assert root.get("data-signals") == "0"
+    # the limits are not drawn over the uncounted points
+    ucl = _classed(root, "ucl")[0].get("d")
+    pieces = [re.findall(r"(-?[\d.]+),-?[\d.]+", part) for part in ucl.split("M")[1:]]
+    assert len(pieces) == 2  # points 0-1 and point 3
+    for i in (2, 4):
+        cx = float(points[i].get("cx"))
+        assert not any(float(p[0]) <= cx <= float(p[-1]) for p in pieces)
+    # the line does not join through them
+    for line in _classed(root, "series"):
+        assert line.get("points").count(",") <= 2
+    # the tooltip holds the label, the value, n and the reason
+    tip = points[2].find(f"{NS}title").text
+    assert tip == "2024-W03: 9 (n = 3) — not counted: n = 3 < 5 (too few tickets)"
+    assert points[0].find(f"{NS}title").text == "2024-W01: 3 (n = 40)"
+    assert points[2].get("data-n") == "3"
+    # data text is escaped
+    assert "<b>" not in text
+    assert "&lt;partial&gt;" in text
+    assert points[4].find(f"{NS}title").text.endswith("not counted: incomplete week <b>&</b>")
+
+
+def test_without_counted_all_points_count(shifted: IMR) -> None:
+    root = _parse(control_chart_svg(shifted, title="I-MR"))
+    assert all(e.get("data-counted") == "true" for e in _points(root))
+    assert all(e.get("data-n") is None for e in _points(root))
+    assert "n =" not in next(iter(_points(root))).find(f"{NS}title").text

@@ -169,12 +169,18 @@ def trends(ctx: Context) -> Section:
     )
     lines = []
     names = dict(zip(*(api.kpi_catalogue()[c] for c in ("kpi", "name")), strict=True))
+    units = _kpi_units()
     for (kpi_id, _group), frame in desk.panels.items():
         row = desk.charts[desk.charts["kpi"] == kpi_id]
         name = names.get(kpi_id, kpi_id)
         chart_id = str(row["chart"].iloc[0]) if "chart" in row and len(row) else ""
         svg = control_chart_svg(
-            frame, title=f"{name}, per week", subtitle=f"{chart_id} chart", height=220
+            frame,
+            title=f"{name}, per week",
+            subtitle=f"{chart_id} chart",
+            height=220,
+            y_label=name,
+            unit=str(units.get(kpi_id, "")),
         )
         lines.append(chart(svg))
     if "message" in desk.signals:
@@ -341,6 +347,12 @@ def capability(ctx: Context) -> Section:
         ),
     ]
     return Section("capability", "SLA capability", "".join(lines))
+
+
+def _kpi_units() -> dict[str, str]:
+    """KPI id → unit, for the y axes of the control charts."""
+    catalogue = api.kpi_catalogue()
+    return dict(zip(catalogue["kpi"], catalogue["unit"].astype(str), strict=True))
 
 
 def register(ctx: Context) -> Section:
