@@ -361,3 +361,19 @@ def test_cli_reports_the_cohort_view_with_its_label(tmp_path: Path) -> None:
     )
     assert wrong.exit_code == 1
     assert "horizon_hours" in wrong.output
+
+
+def test_as_of_ends_the_observation_window(
+    desk: tuple[Inputs, pd.DataFrame, pd.Timestamp],
+) -> None:
+    """Measured as of two weeks before the log ends: later openings are not yet in a cohort, and
+    tickets first resolved after that instant are censored there."""
+    inputs, hidden, end = desk
+    as_of = end - pd.Timedelta(days=14)
+    earlier = Inputs(inputs.events, inputs.tickets, as_of=as_of.to_pydatetime())
+    options = {"view": "cohort", "statistic": "median", "resolution": "first"}
+    frame = evaluate(earlier, Query("mttr", options=options))
+    seen = hidden[hidden["opened_at"] <= as_of]
+    stop = seen["opened_at"] + pd.to_timedelta(seen["resolution_hours"], unit="h")
+    assert frame["n"].iloc[0] == len(seen)
+    assert int(frame["censored"].iloc[0]) == int((stop > as_of).sum())
