@@ -95,6 +95,14 @@ def _week(ts: pd.Series) -> pd.Series:
     return ts.dt.to_period("W-SUN").dt.start_time
 
 
+def _complete_weeks(raw: pd.DataFrame) -> list[pd.Timestamp]:
+    """Weeks the log covers but for at most their last day (the log's first to last event)."""
+    lo, hi = raw["at"].min(), raw["at"].max()
+    day = pd.Timedelta(days=1)
+    weeks = pd.date_range(_week(pd.Series([lo])).iloc[0], hi, freq="7D")
+    return [w for w in weeks if lo <= w + day and hi >= w + 7 * day - day]
+
+
 def _tickets(raw: pd.DataFrame) -> pd.DataFrame:
     """Per ticket, from the raw rows: service, opening, first and final resolution, reopened."""
     rows = []
@@ -202,15 +210,24 @@ def test_p_chart_limits_match_a_numpy_recomputation(
 ) -> None:
     tickets = _tickets(log[1])
     tickets["week"] = _week(tickets["first_resolved"])
+    complete = _complete_weeks(log[1])
     charts = found.charts.set_index(["kpi", "group"])
     for service in SERVICES:
         assert charts.loc[("reopen_rate", service), "chart"] == "p"
         part = tickets[tickets["service"] == service].groupby("week")["reopened"]
-        x = part.sum().to_numpy(dtype=float)
-        n = part.count().to_numpy(dtype=float)
+        drawn = found.panels[("reopen_rate", service)]
+        assert drawn["value"].to_numpy() == pytest.approx(
+            100 * part.mean().to_numpy(dtype=float), rel=1e-9
+        )  # every week is drawn, the partial last one too
+        assert drawn["n"].tolist() == part.count().tolist()
+        kept = part.count().index.isin(complete) & (part.count() >= 10).to_numpy()
+        assert drawn["counted"].tolist() == kept.tolist()
+        assert not kept.all()  # the last week is partial: left out
+        x = part.sum().to_numpy(dtype=float)[kept]
+        n = part.count().to_numpy(dtype=float)[kept]
         p = x.sum() / n.sum()
         sd = np.sqrt(p * (1 - p) / n)
-        panel = found.panels[("reopen_rate", service)]
+        panel = drawn[drawn["counted"]]
         assert panel["value"].to_numpy() == pytest.approx(100 * x / n, rel=1e-9)
         assert panel["centre"].to_numpy() == pytest.approx(np.full(len(n), 100 * p), rel=1e-9)
         assert panel["ucl"].to_numpy() == pytest.approx(100 * np.minimum(1, p + 3 * sd), rel=1e-9)
@@ -222,34 +239,46 @@ def test_c_and_imr_limits_match_a_pandas_recomputation(
 ) -> None:
     raw = log[1]
     tickets = _tickets(raw)
-    lo, hi = raw["at"].min(), raw["at"].max()
-    day = pd.Timedelta(days=1)
-    weeks = sorted(_week(tickets["opened"]).unique())
-    complete = [w for w in weeks if lo <= w + day and hi >= w + 7 * day - day]
+    complete = _complete_weeks(raw)
     for service in SERVICES:
         mine = tickets[tickets["service"] == service]
         counts = _week(mine["opened"]).value_counts().reindex(complete, fill_value=0)
-        panel = found.panels[("volume", service)]
+        drawn = found.panels[("volume", service)]
+        panel = drawn[drawn["counted"]]
         assert panel["value"].tolist() == counts.astype(float).tolist()
         c = counts.mean()
         assert panel["ucl"].iloc[0] == pytest.approx(c + 3 * math.sqrt(c))
         hours = (mine["resolved"] - mine["opened"]).dt.total_seconds() / 3600
-        weekly = hours.groupby(_week(mine["resolved"])).mean()
-        sigma = np.abs(np.diff(weekly.to_numpy())).mean() / D2
+        weekly = hours.groupby(_week(mine["resolved"])).agg(["mean", "size"])
         mttr = found.panels[("mttr", service)]
-        assert mttr["value"].to_numpy() == pytest.approx(weekly.to_numpy(), rel=1e-9)
-        assert mttr["ucl"].iloc[0] == pytest.approx(weekly.mean() + 3 * sigma, rel=1e-9)
+        assert mttr["value"].to_numpy() == pytest.approx(weekly["mean"].to_numpy(), rel=1e-9)
+        assert mttr["n"].tolist() == weekly["size"].tolist()
         assert mttr["label"].tolist() == [period_label(w, "week") for w in weekly.index]
+        # durations go on an individuals chart of log(hours): limits back-transformed
+        kept = weekly[weekly.index.isin(complete) & (weekly["size"] >= 5)]
+        assert mttr["counted"].tolist() == weekly.index.isin(kept.index).tolist()
+        logs = np.log(kept["mean"].to_numpy())
+        sigma = np.abs(np.diff(logs)).mean() / D2
+        counted = mttr[mttr["counted"]]
+        assert counted["centre"].iloc[0] == pytest.approx(math.exp(logs.mean()), rel=1e-9)
+        assert counted["ucl"].iloc[0] == pytest.approx(
+            math.exp(logs.mean() + 3 * sigma), rel=1e-9
+        )
+        assert counted["lcl"].iloc[0] == pytest.approx(
+            math.exp(logs.mean() - 3 * sigma), rel=1e-9
+        )
 
 
 def test_phase_one_and_the_current_window(log: tuple[Path, pd.DataFrame]) -> None:
     with Store.open(log[0], read_only=True) as st:
         inputs = Inputs(st.events(), st.tickets())
         early = monitor(inputs, ("mttr",), by="category", phase1=10, current=1)
-    panel = early.panels[("mttr", "Network")]
+    drawn = early.panels[("mttr", "Network")]
+    panel = drawn[drawn["counted"]]
     assert (panel["phase"] == 1).sum() == 10
-    assert panel["centre"].iloc[0] == pytest.approx(panel["value"].iloc[:10].mean())
-    last = panel["label"].iloc[-1]
+    geometric = math.exp(np.log(panel["value"].iloc[:10]).mean())
+    assert panel["centre"].iloc[0] == pytest.approx(geometric)
+    last = panel["label"].iloc[-1]  # the last complete week
     assert set(early.signals["period"]) <= {last}
     assert not early.signals.empty  # frozen pre-shift limits: the last week is far above them
 
@@ -298,6 +327,9 @@ def test_docs_state_the_rules_word_for_word_and_every_option() -> None:
         "Overdispersion test",
         "Phase I",
         "Current signals",
+        "Incomplete periods",
+        "Minimum n",
+        "Log scale",
     ]
     for name, body in blocks:
         assert f"**{name}** — {flat(body)}" in flat(text), f"{name} differs from docs/monitor.md"

@@ -73,15 +73,40 @@ def test_shares_only_lose_cut_periods() -> None:
     assert [r is None for r in reasons] == [False] + [True] * (len(WEEKS) - 2) + [False]
 
 
-def test_horizon_is_a_quantile_capped_at_half_the_window() -> None:
-    hours = list(range(1, 101))  # the 90th percentile of 1..100 h is about 90 h
+def test_horizon_covers_90_percent_of_the_hours_for_a_mean() -> None:
+    hours = list(range(1, 101))  # 1..100 h, 5,050 h in all
     units = ibis.memtable(pd.DataFrame({VALUE: [h * 3600.0 for h in hours]}))
-    got = horizon_of(get_kpi("mttr"), units, WINDOW)
-    assert got is not None
-    assert timedelta(hours=89) <= got <= timedelta(hours=92)
+    # tickets up to k hours fill k(k+1)/2 hours: 4,545 (90 %) is first reached at k = 95
+    assert horizon_of(get_kpi("mttr"), units, WINDOW) == timedelta(hours=95)
+    # a median only needs 90 % of the tickets: the 90th percentile, about 90 h
+    median = horizon_of(get_kpi("mttr"), units, WINDOW, statistic="median")
+    assert median is not None
+    assert timedelta(hours=89) <= median <= timedelta(hours=92)
+
+
+def test_horizon_is_capped_at_half_the_window_or_the_openings() -> None:
+    units = ibis.memtable(pd.DataFrame({VALUE: [h * 3600.0 for h in range(1, 101)]}))
     short = Window(WINDOW.start, WINDOW.start + timedelta(hours=100))
     assert horizon_of(get_kpi("mttr"), units, short) == timedelta(hours=50)
+    extract = Window(WINDOW.start, WINDOW.end, WINDOW.start + timedelta(hours=60))
+    assert horizon_of(get_kpi("mttr"), units, extract) == timedelta(hours=30)
     assert horizon_of(get_kpi("fcr"), units, WINDOW) is None
+
+
+def test_periods_after_the_last_opening_hold_only_old_tickets() -> None:
+    extract = Window(WINDOW.start, WINDOW.end, datetime(2024, 2, 14, 12, 0))  # a Wednesday
+    reasons = completeness(get_kpi("mttr"), WEEKS, "week", extract, horizon=None)
+    old = [str(w.date()) for w, r in zip(WEEKS, reasons, strict=True) if r and "old ones" in r]
+    # the week of 02-12 ends 02-19: more than a day after the last opening, so it is cut too
+    assert old[0] == "2024-02-12"
+    assert old[-1] == "2024-03-18"  # the last week is partial (the window's end comes first)
+    assert reasons[5] is None  # the week of 02-05 ends before the last opening
+    assert reasons[6] == (
+        "no ticket opened after 2024-02-14 is in the log: the tickets resolved in this week are "
+        "only old ones"
+    )
+    # shares and counts are not durations: only the cut periods
+    assert completeness(get_kpi("volume"), WEEKS, "week", extract, horizon=None)[6] is None
 
 
 @pytest.mark.parametrize("kpi", ["volume", "fcr", "backlog"])

@@ -8,13 +8,17 @@ A log is a window on a service desk: its first and last events. A period of a KP
 - a duration placed at its stop instant (time to resolve or to respond, placed at the
   resolution): in the periods that end less than the *horizon* after the log starts, only the
   tickets opened after the log starts can be there, so the long ones are missing and the value
-  is too low;
+  is too low; and when the window records the last ticket opening, the periods that end more
+  than a day (an hour, for days) after it hold only old tickets (an extract of the tickets
+  opened in a range of dates, followed until they close), so the quick ones are missing;
 - a duration placed at its start (time in a state, placed when the state began; a cohort view
   of time to resolve, placed at the opening): in the periods that start less than the horizon
   before the log ends, the long ones have not finished yet, so again the value is too low.
 
-The horizon is the 90th percentile of the durations the log shows for the KPI (:func:`horizon_of`),
-at most half the window. The durations a window shows are themselves cut by it, so the horizon is
+The horizon (:func:`horizon_of`) is, for a median, the 90th percentile of the durations the log
+shows for the KPI; for a mean, the duration up to which the tickets fill 90 % of all the hours the
+log shows (a mean is moved by its long tickets: their share of the hours is what matters); at
+most half the window (half the time from its start to the last ticket opening, when known). The durations a window shows are themselves cut by it, so the horizon is
 a cautious (short) estimate: periods closer to the edges than the longest tickets may still miss
 some of them. Stocks (the backlog, counted at period ends) and shares are only subject to the
 first reason.
@@ -27,10 +31,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from pdca.methods.kpi.definition import VALUE, Aggregation, Inputs, Kpi
 from pdca.methods.kpi.units import period_end
+from pdca.model.schema import Col
 
 HORIZON_QUANTILE = 0.9
 """The share of the log's durations of a KPI that the default horizon covers."""
@@ -39,7 +45,12 @@ HORIZON_CAP = 0.5
 DURATION_UNITS = frozenset({"hours", "h", "days", "minutes"})
 STARTS_AT_BEGIN = frozenset({"time_in_state"})
 """Duration KPIs placed at the instant the measured time begins rather than where it stops."""
-STOP_WORDS = {"mttr": "resolved", "mtta": "first responded to"}
+STOP_WORDS = {
+    "mttr": "resolved",
+    "mtta": "first responded to",
+    "major_incident_duration": "resolved",
+    "security_mttr": "resolved",
+}
 """How the sentences name the instant a duration KPI is placed at."""
 
 
@@ -49,12 +60,22 @@ class Window:
 
     start: datetime
     end: datetime
+    opened_end: datetime | None = None
+    """The last ticket opening, when asked for (:func:`window_of` with ``openings=True``)."""
 
 
-def window_of(inputs: Inputs) -> Window | None:
-    """The window of a log's events, or None when it has none."""
+def window_of(inputs: Inputs, *, openings: bool = False) -> Window | None:
+    """The window of a log's events, or None when it has none; with ``openings`` also the
+    instant the last ticket opened (one more query)."""
     span = inputs.span()
-    return None if span is None else Window(span[0], span[1])
+    if span is None:
+        return None
+    if not openings:
+        return Window(span[0], span[1])
+    t = inputs.tickets
+    last = t.aggregate(hi=t[Col.OPENED_AT].max()).execute()["hi"].iloc[0]
+    opened = None if pd.isna(last) else pd.Timestamp(last).to_pydatetime()
+    return Window(span[0], span[1], opened)
 
 
 def is_duration(kpi: Kpi) -> bool:
@@ -78,19 +99,37 @@ def placement(kpi: Kpi, options: Any = None) -> str | None:
 
 
 def horizon_of(
-    kpi: Kpi, units: Any, window: Window, *, quantile: float = HORIZON_QUANTILE
+    kpi: Kpi,
+    units: Any,
+    window: Window,
+    *,
+    quantile: float = HORIZON_QUANTILE,
+    statistic: str | None = None,
 ) -> timedelta | None:
-    """The default horizon of a duration KPI: the ``quantile`` of the durations in its unit table
-    (``units``, an Ibis table with the ``VALUE`` column in seconds, computed in the engine), at
-    most half the window. None for KPIs that are not durations, or without any duration."""
+    """The default horizon of a duration KPI, from its unit table (``units``, an Ibis table with
+    the ``VALUE`` column in seconds; computed in the engine), at most half the window: for a
+    median, the ``quantile`` of the durations; for a mean, the duration that the tickets up to
+    it fill ``quantile`` of all the time with (a mean is moved by the long tickets, so what
+    matters is their share of the hours). None for KPIs that are not durations, or without any
+    duration. ``statistic`` (``mean`` or ``median``) overrides the KPI's own aggregation. The cap
+    is half the window, or half the time from its start to the last ticket opening when the
+    window knows it."""
     if not is_duration(kpi):
         return None
-    raw = units[VALUE].quantile(quantile).execute()
+    values = units.filter(units[VALUE].notnull() & (units[VALUE] >= 0)).select(VALUE)
+    median = (statistic or kpi.aggregation.value) == Aggregation.MEDIAN.value
+    if median:
+        raw = values[VALUE].quantile(quantile).execute()
+    else:
+        cumulative = values[VALUE].sum().over(ibis.window(order_by=values[VALUE], rows=(None, 0)))
+        ranked = values.mutate(_cum=cumulative, _total=values[VALUE].sum().over())
+        reached = ranked.filter(ranked["_cum"] >= ranked["_total"] * quantile)
+        raw = reached[VALUE].min().execute()
     if raw is None or pd.isna(raw):
         return None
-    seconds = max(float(raw), 0.0)
-    cap = (window.end - window.start) * HORIZON_CAP
-    return min(timedelta(seconds=seconds), cap)
+    last = window.end if window.opened_end is None else min(window.end, window.opened_end)
+    cap = max(last - window.start, timedelta(0)) * HORIZON_CAP
+    return min(timedelta(seconds=max(float(raw), 0.0)), cap)
 
 
 def completeness(
@@ -133,20 +172,41 @@ def _reason(
         return "the log has no events"
     end = period_end(begin, period)
     slack = timedelta(hours=1) if period == "day" else timedelta(days=1)
+    cut = _cut(begin, end, slack, period, window)
+    if cut is not None or place is None:
+        return cut
+    verb = STOP_WORDS.get(kpi.id, "measured")
+    opened = window.opened_end
+    if place == "stop" and opened is not None and end - slack > opened:
+        return (
+            f"no ticket opened after {_day(opened)} is in the log: the tickets {verb} in this "
+            f"{period} are only old ones"
+        )
+    return _truncated(begin, end, window, horizon=horizon, place=place, verb=verb)
+
+
+def _cut(
+    begin: datetime, end: datetime, slack: timedelta, period: str, window: Window
+) -> str | None:
     if begin + slack < window.start:
         return f"partial first {period}: the log starts on {_day(window.start)}"
     if end - slack > window.end:
         return f"partial last {period}: the log ends on {_day(window.end)}"
-    if horizon is None or place is None:
-        return None
-    return _truncated(kpi, begin, end, window, horizon=horizon, place=place)
+    return None
 
 
 def _truncated(
-    kpi: Kpi, begin: datetime, end: datetime, window: Window, *, horizon: timedelta, place: str
+    begin: datetime,
+    end: datetime,
+    window: Window,
+    *,
+    horizon: timedelta | None,
+    place: str,
+    verb: str,
 ) -> str | None:
+    if horizon is None:
+        return None
     if place == "stop" and end < window.start + horizon:
-        verb = STOP_WORDS.get(kpi.id, "measured")
         return (
             f"tickets {verb} before {_day(window.start + horizon)} can only be those opened "
             f"after the log starts ({_day(window.start)}): long ones are missing"

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pdca.methods.kpi.definition import Direction, Kpi
+from pdca.methods.kpi.definition import Aggregation, Direction, Kpi
 from pdca.methods.spc.rules import Rule, Signal
 
 
@@ -61,10 +61,25 @@ def show(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value:.1f} %"
     if unit == "hours":
-        return f"{value:.1f} h"
+        return f"{value:,.1f} h"
     if unit == "tickets":
         return f"{value:,.0f} tickets" if float(value).is_integer() else f"{value:,.1f} tickets"
     return f"{value:.3g} {unit}"
+
+
+N_WORDS = {"time_in_state": "state visits"}
+"""What n counts, for KPIs whose units are not tickets."""
+
+
+def sample_size(c: Charted, points: list[int]) -> str:
+    """``n = 14 tickets`` for one point, ``n = 12 to 40 tickets`` for several; empty for counts
+    (the value is the count) or when the panel has no ``n``."""
+    if "n" not in c.shown or c.kpi.aggregation is Aggregation.COUNT:
+        return ""
+    word = N_WORDS.get(c.kpi.id, "tickets")
+    n = c.shown["n"].iloc[points].astype("int64")
+    lo, hi = int(n.min()), int(n.max())
+    return f"n = {lo:,} {word}" if lo == hi else f"n = {lo:,} to {hi:,} {word}"
 
 
 def sentence(c: Charted, s: Signal, at: int, side: int, rule: Rule) -> str:
@@ -78,14 +93,22 @@ def sentence(c: Charted, s: Signal, at: int, side: int, rule: Rule) -> str:
     verdict = effect(c.kpi, side)
     tail = f", {verdict} than usual" if verdict else ""
     centre = show(float(row["centre"]), unit)
-    span = f"{len(s.points)} {period}s in a row, from {labels[min(s.points)]} to {labels[at]},"
+    sizes = sample_size(c, sorted(s.points))
+    between = f" ({sizes})" if sizes else ""
+    span = (
+        f"{len(s.points)} {period}s in a row, from {labels[min(s.points)]} to {labels[at]}"
+        f"{between},"
+    )
     limit, word = (row["ucl"], "upper") if side > 0 else (row["lcl"], "lower")
+    value = show(float(row["value"]), unit)
+    one = sample_size(c, [at])
     sentences = {
-        "beyond": f"{who} in {period} {labels[at]} ({show(float(row['value']), unit)}) is "
+        "beyond": f"{who} in {period} {labels[at]} ({value}{', ' + one if one else ''}) is "
         f"{where} the {word} control limit ({show(float(limit), unit)}){tail}: a special cause "
         "is likely.",
-        "zone": f"{who}: {rule.count} of {rule.length} {period}s up to {labels[at]} lie more "
-        f"than {rule.zone:g}σ {where} the centre line ({centre}){tail}: an early sign of a shift.",
+        "zone": f"{who}: {rule.count} of {rule.length} {period}s up to {labels[at]}{between} "
+        f"lie more than {rule.zone:g}σ {where} the centre line ({centre}){tail}: an early sign "
+        "of a shift.",
         "side": f"{who}: {span} lie {where} the centre line ({centre}){tail}: the process has "
         "shifted.",
         "trend": f"{who}: {span} steadily {'rise' if side > 0 else 'fall'}{tail}: a drift is "
