@@ -255,12 +255,17 @@ def monitor(
     top: int = 10,
     rules: RuleSpec | None = "western-electric",
     charts: bool = False,
+    min_n: int | None = None,
+    include_incomplete: bool = False,
 ) -> pd.DataFrame:
     """Current signals of the store's KPIs across groups (docs/monitor.md).
 
     ``by`` is a ticket attribute (``"auto"``: ``service`` when the log records services, else
     ``category``; ``None``: the whole service desk); the ``top`` groups with the most tickets are
-    charted. ``charts=True`` returns one row per chart (binding, limits, status) instead.
+    charted. ``charts=True`` returns one row per chart (binding, limits, status, the periods left
+    out) instead. Points with fewer than ``min_n`` tickets (default: 5 for means and medians, 10
+    for shares) and periods the log covers incompletely (unless ``include_incomplete``) are left
+    out of the limits and never signal.
     """
     found = monitor_details(
         store=store,
@@ -274,6 +279,8 @@ def monitor(
         current=current,
         top=top,
         rules=rules,
+        min_n=min_n,
+        include_incomplete=include_incomplete,
     )
     return found.charts if charts else found.signals
 
@@ -291,9 +298,13 @@ def monitor_details(
     current: int = 3,
     top: int = 10,
     rules: RuleSpec | None = "western-electric",
+    min_n: int | None = None,
+    include_incomplete: bool = False,
 ) -> Monitor:
-    """:func:`monitor`'s whole result: the signals, one row per chart, and each chart's points
-    and limits (``panels``, keyed by KPI and group) for drawing."""
+    """:func:`monitor`'s whole result: the signals, one row per chart, each chart's points and
+    limits (``panels``, keyed by KPI and group, with each point's ``n``, whether it ``counted``
+    and the ``note`` saying why not) for drawing, and per KPI the incomplete periods left out
+    (``incomplete``) and the minimum n (``min_n``)."""
     if period not in {"day", "week", "month"}:
         raise ConfigError(f"unknown period {period!r}", hint="use day, week or month")
     goals = resolve_objectives(objectives, store=store).objectives  # docs/sla.md: lookup order
@@ -314,6 +325,8 @@ def monitor_details(
             phase1=phase1,
             current=current,
             rules=parse_rules(rules) or "western-electric",
+            min_n=min_n,
+            include_incomplete=include_incomplete,
         )
 
 

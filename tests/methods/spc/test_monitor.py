@@ -92,7 +92,8 @@ def found(log: tuple[Path, pd.DataFrame]) -> Monitor:
 
 
 def _week(ts: pd.Series) -> pd.Series:
-    return ts.dt.to_period("W-SUN").dt.start_time
+    weeks: pd.Series = ts.dt.to_period("W-SUN").dt.start_time
+    return weeks
 
 
 def _complete_weeks(raw: pd.DataFrame) -> list[pd.Timestamp]:
@@ -261,12 +262,8 @@ def test_c_and_imr_limits_match_a_pandas_recomputation(
         sigma = np.abs(np.diff(logs)).mean() / D2
         counted = mttr[mttr["counted"]]
         assert counted["centre"].iloc[0] == pytest.approx(math.exp(logs.mean()), rel=1e-9)
-        assert counted["ucl"].iloc[0] == pytest.approx(
-            math.exp(logs.mean() + 3 * sigma), rel=1e-9
-        )
-        assert counted["lcl"].iloc[0] == pytest.approx(
-            math.exp(logs.mean() - 3 * sigma), rel=1e-9
-        )
+        assert counted["ucl"].iloc[0] == pytest.approx(math.exp(logs.mean() + 3 * sigma), rel=1e-9)
+        assert counted["lcl"].iloc[0] == pytest.approx(math.exp(logs.mean() - 3 * sigma), rel=1e-9)
 
 
 def test_phase_one_and_the_current_window(log: tuple[Path, pd.DataFrame]) -> None:

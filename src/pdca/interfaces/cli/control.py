@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.text import Text
 
 from pdca import api
 from pdca.api.control import chart_parameters
@@ -177,6 +178,19 @@ def monitor(
     charts: Annotated[
         bool, typer.Option("--charts", help="One row per chart (binding, limits, status).")
     ] = False,
+    min_n: Annotated[
+        int | None,
+        typer.Option(
+            "--min-n",
+            help="Points with fewer tickets never signal (default 5 for means, 10 for shares).",
+        ),
+    ] = None,
+    include_incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--include-incomplete", help="Count periods the log covers incompletely, too."
+        ),
+    ] = False,
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
     objectives: Annotated[
         Path | None, typer.Option(help="Objectives file (SLA targets, calendars).")
@@ -187,9 +201,9 @@ def monitor(
 ) -> None:
     """Current control-chart signals of the KPIs across services, in plain language."""
     with user_errors():
-        frame = with_progress(
+        found = with_progress(
             "charting KPIs",
-            lambda _step: api.monitor(
+            lambda _step: api.monitor_details(
                 store=store,
                 engine=engine_name(engine),
                 log=log,
@@ -201,15 +215,35 @@ def monitor(
                 current=current,
                 top=top,
                 rules=rules,
-                charts=charts,
+                min_n=min_n,
+                include_incomplete=include_incomplete,
             ),
         )
+    frame = found.charts if charts else found.signals
     if fmt is Format.TABLE and not charts:
         if frame.empty:
             err.print("no current signals: every charted KPI is in statistical control")
-            return
-        frame = frame[["group", "kpi", "period", "rule", "effect", "message"]]
+        else:
+            frame = frame[["group", "kpi", "period", "n", "rule", "effect", "message"]]
+            emit_frame(frame, fmt, title="current signals")
+        for line in _monitor_notes(found, include_incomplete=include_incomplete):
+            err.print(Text(line), soft_wrap=True, highlight=False)
+        return
     emit_frame(frame, fmt, title="charts" if charts else "current signals")
+
+
+def _monitor_notes(found: Any, *, include_incomplete: bool) -> list[str]:
+    """Under the signal table: per KPI, the periods left out and the minimum n (``found`` is
+    :func:`pdca.api.monitor_details`'s result)."""
+    lines = []
+    for kpi_id, floor in found.min_n.items():
+        said = found.incomplete.get(kpi_id, "")
+        if said:
+            verb = "counted anyway" if include_incomplete else "left out of limits and signals"
+            lines.append(f"{kpi_id}: {said} ({verb})")
+        if floor:
+            lines.append(f"{kpi_id}: points with fewer than {floor} tickets never signal")
+    return lines
 
 
 def _chart_options(
