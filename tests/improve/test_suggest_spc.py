@@ -64,12 +64,14 @@ def test_a_worse_mttr_signal_becomes_a_suggestion(shifted: tuple[Path, pd.DataFr
     assert row["title"].startswith("signal: Mean time to resolve of 3 - Moderate rose since ")
     first = row["title"].rsplit(" ", 1)[-1]
     assert first >= _iso(pd.Timestamp(week_start(15)))  # the signal lies in the slower weeks
-    # oracle: weekly mean resolution time of P3 by week of resolution; the monitor's I chart
-    # centre is the mean of the weekly values (every week in phase I)
+    # oracle: weekly mean resolution time of P3 by week of resolution; the monitor's I chart is
+    # of log hours, so its centre is the geometric mean of the weekly values it counts: the weeks
+    # up to the last opening (week 19; later weeks hold only old tickets), with n >= 5
     p3 = tickets[tickets["priority"] == "3 - Moderate"]
     week = p3["resolved"].dt.to_period("W-SUN").dt.start_time
     weekly = p3.groupby(week)["hours"].agg(["mean", "size"])
-    centre = weekly["mean"].mean()
+    counted = weekly[(weekly.index < pd.Timestamp(week_start(20))) & (weekly["size"] >= 5)]
+    centre = float(np.exp(np.log(counted["mean"]).mean()))
     labels = [_iso(w) for w in weekly.index]
     since = weekly[[label >= first for label in labels]]
     level = (since["mean"] * since["size"]).sum() / since["size"].sum()
@@ -119,7 +121,11 @@ def test_accepting_spc_suggestions_prefills_scope_kpi_and_target(
     window = p3[(p3["resolved"] >= end - pd.Timedelta(days=90)) & (p3["resolved"] < end)]
     assert signal["baseline"]["value"] == pytest.approx(window["hours"].mean())
     week = p3["resolved"].dt.to_period("W-SUN").dt.start_time
-    assert signal["target"] == pytest.approx(p3.groupby(week)["hours"].mean().mean(), abs=1e-4)
+    weekly = p3.groupby(week)["hours"].agg(["mean", "size"])
+    # the I chart's centre: geometric mean of the weeks it counts (see the test above)
+    counted = weekly[(weekly.index < pd.Timestamp(week_start(20))) & (weekly["size"] >= 5)]
+    centre = float(np.exp(np.log(counted["mean"]).mean()))
+    assert signal["target"] == pytest.approx(centre, abs=1e-4)
     capability = api.accept_suggestion("capability/1 - Critical", store=store)
     assert capability["kpi"] == "sla_resolution"
     assert capability["scope"] == {"priority": ["1 - Critical"]}

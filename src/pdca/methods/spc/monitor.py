@@ -323,7 +323,8 @@ def _chart_one(
     kept = int(counted.sum())
     base = {"min_n": floor, "left_out": left_out, "points": len(series), "counted": kept}
     if kept < min_points:
-        status = _too_few(kept, family(kpi), floor, min_points, period)
+        cut = sum(1 for note in notes if note and not note.startswith("n = "))
+        status = _too_few(kept, family(kpi), floor, min_points, period, cut=cut)
         return _row(kpi, by, group, status=status, **base), [], None
     try:
         fitted, binding, shown = _fit(kpi, series[counted], phase1, rules, period)
@@ -410,9 +411,12 @@ def _left_out(series: pd.DataFrame, notes: list[str], counted: Any, period: str,
     return "; ".join(p for p in parts if p)
 
 
-def _too_few(kept: int, kind: Family, floor: int, min_points: int, period: str) -> str:
+def _too_few(kept: int, kind: Family, floor: int, min_points: int, period: str, *, cut: int) -> str:
     what = "complete periods" if kind == "count" else f"complete periods with n ≥ {floor}"
-    hint = "; try --period month" if period != "month" else ""
+    if cut > kept:
+        hint = f"; the log's window leaves {cut} {period}s incomplete (left_out)"
+    else:
+        hint = "; try --period month" if period != "month" else ""
     return f"skipped: {kept} {what}, {min_points} needed{hint}"
 
 
