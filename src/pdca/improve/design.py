@@ -45,6 +45,8 @@ Interrupted time series
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -256,13 +258,18 @@ def estimate(units: Units, *, confidence: float) -> Effect:
     y = f["y"].to_numpy(dtype=float)
     groups = pd.factorize(f["week"])[0]
     clusters = int(groups.max()) + 1
-    fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    index = x.shape[1] - 1
-    est = float(fit.params[index])
-    se = float(fit.bse[index])
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # a variable that never varies (every unit 0) leaves the sandwich singular
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        index = x.shape[1] - 1
+        est = float(fit.params[index])
+        se = float(fit.bse[index])
+    if not math.isfinite(se) or (se == 0 and est != 0):
+        se = math.inf
     df = max(clusters - 1, 1)
     tq = float(stats.t.isf((1 - confidence) / 2, df))
-    p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else 1.0
+    p = float(2 * stats.t.sf(abs(est / se), df)) if 0 < se < math.inf else 1.0
     mine = f[f["scope"]]
     return Effect(
         estimate=est,
@@ -291,17 +298,21 @@ def weekly_series(units: Units, go_live: datetime) -> pd.DataFrame:
         week = pd.Timestamp(str(label))
         if straddle and week == go_week:
             continue
-        n_in = row.get(("count", True), 0)
-        if not n_in or n_in < MIN_WEEK_UNITS:
+        n_in = _count(row, scope=True)
+        if n_in < MIN_WEEK_UNITS:
             continue
         value = float(row[("mean", True)])
         if units.comparison:
-            n_out = row.get(("count", False), 0)
-            if not n_out or n_out < MIN_WEEK_UNITS:
+            if _count(row, scope=False) < MIN_WEEK_UNITS:
                 continue
             value -= float(row[("mean", False)])
         rows.append({"week": week, "value": value, "n": int(n_in), "after": week >= go_live})
     return pd.DataFrame(rows, columns=["week", "value", "n", "after"])
+
+
+def _count(row: pd.Series, *, scope: bool) -> int:
+    value = row.get(("count", scope), 0)
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def its(series: pd.DataFrame, *, confidence: float) -> SegmentedRegression | None:

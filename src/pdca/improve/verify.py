@@ -500,6 +500,7 @@ def verify(
     notes: list[str] = []
     plan: dict[str, Any] = {
         "kpi": kpi,
+        "direction": direction,
         "options": dict(options or {}),
         "scope": scope,
         "go_live": go_live.isoformat(),
