@@ -51,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -85,6 +86,8 @@ WEEKDAY_FACTOR = (1.0, 1.0, 1.0, 1.05, 1.2, 1.4, 1.3)
 MONTH_FACTOR = (1.0, 1.0, 1.0, 1.0, 1.0, 1.05, 1.15, 1.2, 1.05, 1.0, 1.0, 1.1)
 """Seasonal family: a slower summer and December (January … December)."""
 FAMILIES = ("plain", "seasonal", "drift")
+NULL = "no-change"
+"""The role of a null initiative's desk (not "null": CSV readers take that for missing)."""
 MONITOR_FAMILIES = ("plain", "seasonal")
 MONITOR_DAYS = 365
 STEADY = "after the warm-up"
@@ -128,7 +131,7 @@ class DeskTask:
 
     family: str
     role: str
-    """``null``, ``planted`` or ``monitor``."""
+    """:data:`NULL`, ``planted`` or ``monitor``."""
     seed: int
     start: date
     days: int
@@ -205,7 +208,7 @@ def plan(
                 Initiative(services[int(i)], go_live(rng, start), planted=False) for i in chosen
             )
             tasks.append(
-                DeskTask(family, "null", seed, start, days, w, inits, n_boot, tickets_per_day)
+                DeskTask(family, NULL, seed, start, days, w, inits, n_boot, tickets_per_day)
             )
             left -= take
             k += 1
@@ -409,7 +412,13 @@ def _verify_desk(task: DeskTask, inputs: Any, hidden: pd.DataFrame | None) -> li
                     error="",
                 )
             except Exception as exc:  # a failed verification is a result too
-                row.update(verdict="error", method="", error=f"{type(exc).__name__}: {exc}")
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                row.update(
+                    verdict="error",
+                    method="",
+                    error=f"{type(exc).__name__}: {exc} ({Path(where.filename).name}:"
+                    f"{where.lineno})",
+                )
             row["verify_s"] = round(time.perf_counter() - began, 3)
             rows.append(row)
     return rows
@@ -524,7 +533,7 @@ def verdict_table(rows: pd.DataFrame) -> str:
     ]
     for (family, design), g in rows.groupby(["family", "design"], sort=False):
         ok = g[g["verdict"] != "error"]
-        nulls, planted = ok[ok["role"] == "null"], ok[ok["role"] == "planted"]
+        nulls, planted = ok[ok["role"] == NULL], ok[ok["role"] == "planted"]
         cov_n, cov_p = _covers(nulls).dropna(), _covers(planted).dropna()
         n_n, n_p = len(nulls), len(planted)
         out.append(
@@ -558,7 +567,7 @@ def band_table(rows: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|",
     ]
     for (family, design, size), g in ok.groupby(["family", "design", "band"], sort=True):
-        nulls, planted = g[g["role"] == "null"], g[g["role"] == "planted"]
+        nulls, planted = g[g["role"] == NULL], g[g["role"] == "planted"]
         n_after = planted["n_after"].median() if len(planted) else math.nan
         out.append(
             f"| {family} | {design} | {size} "
@@ -698,8 +707,10 @@ def report(
 ) -> str:
     """The whole study as markdown."""
     frame = pd.DataFrame(rows)
-    verify_rows = frame[frame["role"].isin(["null", "planted"])] if len(frame) else frame
+    verify_rows = frame[frame["role"].isin([NULL, "planted"])] if len(frame) else frame
     monitor_rows = frame[frame["role"] == "monitor"] if len(frame) else frame
+    if len(monitor_rows):
+        monitor_rows = monitor_rows.astype({"charted": bool, "all_signals": bool})
     dirty = _git("status", "--porcelain", "--untracked-files=no")
     commit = _git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if dirty else "")
     desks = pd.Series([t.role for t in tasks]).value_counts().to_dict() if tasks else {}
@@ -779,14 +790,14 @@ def _doc(body: str) -> str:
 def parse(argv: Iterable[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--nulls", type=int, default=200, help="null initiatives per family")
-    parser.add_argument("--planted", type=int, default=200, help="planted initiatives per family")
+    parser.add_argument("--nulls", type=int, help="null initiatives per family (200)")
+    parser.add_argument("--planted", type=int, help="planted initiatives per family (200)")
     parser.add_argument("--seeds", type=int, default=0, help="first seed")
     parser.add_argument(
         "--families", default="plain,seasonal,drift", help=f"comma-separated, of {FAMILIES}"
     )
     parser.add_argument("--per-desk", type=int, default=NULLS_PER_DESK, help="nulls per desk")
-    parser.add_argument("--monitor-desks", type=int, default=4, help="per monitor family")
+    parser.add_argument("--monitor-desks", type=int, help="per monitor family (4)")
     parser.add_argument("--warmup", type=int, default=WARMUP_DAYS, help="days before baselines")
     parser.add_argument("--tickets-per-day", type=float, default=137.0)
     parser.add_argument("--n-boot", type=int, default=2000)
@@ -801,8 +812,11 @@ def parse(argv: Iterable[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--csv", type=Path, default=None, help="also write every row here")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    if args.quick:
-        args.nulls, args.planted, args.monitor_desks = 10, 10, 1
+    quick = {"nulls": 10, "planted": 10, "monitor_desks": 1}
+    full = {"nulls": 200, "planted": 200, "monitor_desks": 4}
+    for name, value in (quick if args.quick else full).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     args.families = [f.strip() for f in args.families.split(",") if f.strip()]
     unknown = set(args.families) - set(FAMILIES)
     if unknown:
