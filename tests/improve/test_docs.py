@@ -8,12 +8,12 @@ from types import ModuleType
 
 import pytest
 
-from pdca.improve import control, initiative, stats, suggest, verify
+from pdca.improve import control, design, initiative, stats, suggest, verify
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "improve.md"
 
 
-@pytest.mark.parametrize("module", [initiative, verify, stats, control, suggest])
+@pytest.mark.parametrize("module", [initiative, verify, design, stats, control, suggest])
 def test_every_definition_is_in_the_docs(module: ModuleType) -> None:
     flat = " ".join(DOC.read_text(encoding="utf-8").split())
     blocks = re.findall(r"^(\w[^\n]*)\n((?:    .*\n?)+)", module.__doc__ or "", re.MULTILINE)
@@ -25,5 +25,5 @@ def test_every_definition_is_in_the_docs(module: ModuleType) -> None:
 
 def test_every_command_is_in_the_docs() -> None:
     text = DOC.read_text(encoding="utf-8")
-    for command in ("new", "list", "show", "update", "verify", "suggest"):
+    for command in ("new", "list", "show", "update", "verify", "adopt", "suggest"):
         assert f"pdca improve {command}" in text, command

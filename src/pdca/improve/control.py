@@ -10,11 +10,12 @@ Staged chart
     p chart from the weekly counts; every other KPI on an individuals (XmR) chart of its weekly
     values.
 Control standard
-    When verification finds an improvement, the after stage's centre and σ become the standard
-    (the weeks they were estimated from are recorded). A later verification charts every week
+    When verification finds an improvement, the after stage's centre and σ are proposed as the
+    standard (the weeks they were estimated from are recorded); it comes into force when the
+    initiative's owner adopts it (``pdca improve adopt``). A later verification charts every week
     after those against the standard's frozen limits; a signal of the chart's rules (one point
-    beyond the limits, or eight in a row on one side of the centre line) on the worse side of
-    the centre line is an alert that reopens the Act step.
+    beyond the limits, or eight in a row on one side of the centre line) on the worse side of the
+    centre line is an alert that reopens the Act step.
 """
 
 from __future__ import annotations

@@ -261,7 +261,6 @@ def _units_evidence(
     tsum = float(stats.t.isf((1 - confidence) / 2, effect.df) + stats.t.ppf(power, effect.df))
     mde = tsum * effect.se
     details: dict[str, float] = {
-        "log_effect": effect.estimate,
         "se": effect.se,
         "n_comparison_before": float(effect.n_comp_before),
         "n_comparison_after": float(effect.n_comp_after),
