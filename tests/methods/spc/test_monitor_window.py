@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pytest
 
+from pdca import api
 from pdca.methods.kpi.catalogue import get_kpi
 from pdca.methods.kpi.definition import VALUE
 from pdca.methods.kpi.window import Window, completeness, horizon_of, placement
+from pdca.simulate import InjectedChange, SimulationConfig, simulate
 
 WINDOW = Window(datetime(2024, 1, 3, 9, 0), datetime(2024, 3, 27, 17, 0))
 WEEKS = list(pd.date_range("2024-01-01", "2024-03-25", freq="7D"))
@@ -113,3 +117,107 @@ def test_periods_after_the_last_opening_hold_only_old_tickets() -> None:
 def test_not_durations_have_no_horizon(kpi: str) -> None:
     units = ibis.memtable(pd.DataFrame({VALUE: [1.0]}))
     assert horizon_of(get_kpi(kpi), units, WINDOW) is None
+
+
+# the monitor on simulated desks (the simulator's known truth is the oracle)
+
+QUIET = SimulationConfig(seed=3, start=date(2025, 1, 1), days=182, tickets=9_000)
+SLOWER = ("Network", date(2025, 1, 1) + timedelta(days=240))
+PLANTED = SimulationConfig(
+    seed=3,
+    start=date(2025, 1, 1),
+    days=365,
+    tickets=30_000,
+    inject=(InjectedChange(kind="mttr", service=SLOWER[0], factor=2.0, start=SLOWER[1]),),
+)
+
+
+@pytest.fixture(scope="module")
+def quiet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("quiet") / "store"
+    simulate(QUIET, store=root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("planted") / "store"
+    simulate(PLANTED, store=root)
+    return root
+
+
+def test_without_a_planted_change_the_edges_do_not_signal(quiet: Path) -> None:
+    found = api.monitor_details(store=quiet, kpis=["mttr"], by=None)
+    panel = found.panels[("mttr", "all")]
+    assert found.signals.empty
+    assert not panel["signal"].any()
+    # the edges are drawn, hollow, and say why
+    assert not panel["counted"].iloc[0]
+    assert panel["note"].iloc[0] == "partial first week: the log starts on 2025-01-01"
+    assert "long ones are missing" in panel["note"].iloc[1]
+    assert not panel["counted"].iloc[-1]
+    assert panel["note"].iloc[-1].startswith("partial last week")
+    assert (
+        found.charts["left_out"]
+        .iloc[0]
+        .startswith(
+            f"{int((~panel['counted']).sum())} incomplete weeks: 2025-W01 (partial first week"
+        )
+    )
+    # counted as they are, the edges pass for special causes: the first weeks (long tickets
+    # missing) and the last ones (against limits dragged down by the first)
+    raw = api.monitor_details(store=quiet, kpis=["mttr"], by=None, include_incomplete=True)
+    flagged = raw.panels[("mttr", "all")]["signal"]
+    assert flagged.iloc[:2].all()
+    assert flagged.iloc[-1]
+    assert not raw.signals.empty
+
+
+def test_a_planted_slowdown_is_still_found(planted: Path) -> None:
+    found = api.monitor_details(store=planted, kpis=["mttr"], by="service")
+    worse = found.signals[found.signals["effect"] == "worse"]
+    assert set(worse["group"]) == {SLOWER[0]}
+    year, week, _ = SLOWER[1].isocalendar()
+    assert (worse["first"] >= f"{year}-W{week:02d}").all()  # after the planted change
+    assert (found.signals["n"] >= found.min_n["mttr"]).all()
+    assert all(
+        f"n = {n} tickets" in m
+        for n, m in zip(worse["n"], worse["message"], strict=True)
+        if "control limit" in m
+    )
+
+
+def test_a_point_with_fewer_than_min_n_tickets_never_signals(quiet: Path) -> None:
+    lax = api.monitor_details(store=quiet, kpis=["mttr"], by="service", min_n=1)
+    strict = api.monitor_details(store=quiet, kpis=["mttr"], by="service", min_n=40)
+    small = 0
+    for key, panel in strict.panels.items():
+        few = panel["n"] < 40
+        small += int(few.sum())
+        assert not panel.loc[few, "counted"].any(), key
+        assert not panel.loc[few, "signal"].any(), key
+        assert key in lax.panels
+        other = lax.panels[key]
+        assert (other["n"] == panel["n"]).all()  # the same points, the same n
+        complete = few & other["counted"]  # left out for n alone
+        notes = [f"n = {n}, fewer than 40 tickets" for n in panel.loc[complete, "n"]]
+        assert panel.loc[complete, "note"].tolist() == notes
+    assert small > 0
+    assert (strict.signals["n"] >= 40).all()
+    assert strict.charts["left_out"].str.contains("with fewer than 40 tickets").any()
+
+
+def test_lower_limits_of_durations_are_never_negative(quiet: Path) -> None:
+    found = api.monitor_details(store=quiet, kpis=["mttr"], by="service")
+    linear_below_zero = 0
+    for panel in found.panels.values():
+        counted = panel[panel["counted"]]
+        assert (counted["lcl"] > 0).all()
+        assert (counted["lcl"] < counted["centre"]).all()
+        assert (counted["centre"] < counted["ucl"]).all()
+        # a plain individuals chart of the same weeks would go below 0
+        values = counted["value"].to_numpy()
+        mr = np.abs(np.diff(values)).mean()
+        linear_below_zero += int(values.mean() - 2.66 * mr < 0)
+    assert linear_below_zero > 0
+    assert found.charts["reason"].str.contains(r"log\(hours\)").all()

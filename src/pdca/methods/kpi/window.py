@@ -17,11 +17,11 @@ A log is a window on a service desk: its first and last events. A period of a KP
 
 The horizon (:func:`horizon_of`) is, for a median, the 90th percentile of the durations the log
 shows for the KPI; for a mean, the duration up to which the tickets fill 90 % of all the hours the
-log shows (a mean is moved by its long tickets: their share of the hours is what matters); at
-most half the window (half the time from its start to the last ticket opening, when known). The durations a window shows are themselves cut by it, so the horizon is
-a cautious (short) estimate: periods closer to the edges than the longest tickets may still miss
-some of them. Stocks (the backlog, counted at period ends) and shares are only subject to the
-first reason.
+log shows (a mean is moved by its long tickets: their share of the hours is what matters); at most
+half the window (half the time from its start to the last ticket opening, when known). The
+durations a window shows are themselves cut by it, so the horizon is a cautious (short) estimate:
+periods closer to the edges than the longest tickets may still miss some of them. Stocks (the
+backlog, counted at period ends) and shares are only subject to the first reason.
 """
 
 from __future__ import annotations

@@ -79,7 +79,9 @@ def sample_size(c: Charted, points: list[int]) -> str:
     word = N_WORDS.get(c.kpi.id, "tickets")
     n = c.shown["n"].iloc[points].astype("int64")
     lo, hi = int(n.min()), int(n.max())
-    return f"n = {lo:,} {word}" if lo == hi else f"n = {lo:,} to {hi:,} {word}"
+    if lo == hi:
+        return f"n = {lo:,} {word[:-1] if lo == 1 else word}"
+    return f"n = {lo:,} to {hi:,} {word}"
 
 
 def sentence(c: Charted, s: Signal, at: int, side: int, rule: Rule) -> str:
