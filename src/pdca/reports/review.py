@@ -183,6 +183,27 @@ def trends(ctx: Context) -> Section:
             unit=str(units.get(kpi_id, "")),
         )
         lines.append(chart(svg))
+        left_out = str(row["left_out"].iloc[0]) if "left_out" in row and len(row) else ""
+        if left_out:
+            lines.append(
+                paragraph(f"{name}: left out of the limits and signals: {left_out}.", "note")
+            )
+    for item in desk.charts.itertuples(index=False):
+        if (str(item.kpi), str(item.group)) not in desk.panels and str(item.status) != "nan":
+            name = names.get(str(item.kpi), str(item.kpi))
+            why = f"{name}: not charted ({str(item.status).removeprefix('skipped: ')})"
+            extra = f"; {item.left_out}" if str(item.left_out) else ""
+            lines.append(paragraph(f"{why}{extra}.", "note"))
+    floors = [f"{n} for {names.get(k, k)}" for k, n in desk.min_n.items() if n]
+    if desk.panels and floors:
+        lines.append(
+            paragraph(
+                "Hollow points are left out of the limits and never signal: weeks the log covers "
+                "incompletely, and weeks with fewer tickets than the minimum n "
+                f"({', '.join(floors)}).",
+                "note",
+            )
+        )
     if "message" in desk.signals:
         lines += [finding(str(t), alert=True) for t in desk.signals["message"].head(6)]
     groups = api.monitor(

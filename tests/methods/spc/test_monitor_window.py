@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pdca import api
 from pdca.methods.kpi.catalogue import get_kpi
 from pdca.methods.kpi.definition import VALUE
 from pdca.methods.kpi.window import Window, completeness, horizon_of, placement
+from pdca.reports.review import build_report
 from pdca.simulate import InjectedChange, SimulationConfig, simulate
 
 WINDOW = Window(datetime(2024, 1, 3, 9, 0), datetime(2024, 3, 27, 17, 0))
@@ -221,3 +223,16 @@ def test_lower_limits_of_durations_are_never_negative(quiet: Path) -> None:
         linear_below_zero += int(values.mean() - 2.66 * mr < 0)
     assert linear_below_zero > 0
     assert found.charts["reason"].str.contains(r"log\(hours\)").all()
+
+
+def test_the_review_names_the_left_out_weeks_and_the_minimum_n(quiet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "review.html"
+    result = build_report(store=quiet, out=out)
+    assert "trends" not in result.skipped
+    text = html.unescape(out.read_text(encoding="utf-8"))
+    found = api.monitor_details(store=quiet, kpis=["mttr"], by=None)
+    said = found.charts["left_out"].iloc[0]
+    assert said  # the first and last weeks at least
+    assert f"Mean time to resolve: left out of the limits and signals: {said}." in text
+    assert "weeks with fewer tickets than the minimum n (" in text
+    assert "5 for Mean time to resolve" in text
