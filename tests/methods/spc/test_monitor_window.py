@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from pdca import api
+from pdca.interfaces.cli.app import app
 from pdca.methods.kpi.catalogue import get_kpi
 from pdca.methods.kpi.definition import VALUE
 from pdca.methods.kpi.window import Window, completeness, horizon_of, placement
@@ -236,3 +239,25 @@ def test_the_review_names_the_left_out_weeks_and_the_minimum_n(quiet: Path, tmp_
     assert f"Mean time to resolve: left out of the limits and signals: {said}." in text
     assert "weeks with fewer tickets than the minimum n (" in text
     assert "5 for Mean time to resolve" in text
+
+
+def test_the_cli_states_n_the_left_out_weeks_and_the_minimum_n(quiet: Path) -> None:
+    runner = CliRunner()
+    table = runner.invoke(app, ["monitor", "mttr", "--by", "none", "--store", str(quiet)])
+    assert table.exit_code == 0, table.output
+    said = api.monitor_details(store=quiet, kpis=["mttr"], by=None).incomplete["mttr"]
+    assert said.startswith("14 incomplete weeks: 2025-W01 (partial first week")
+    err = " ".join(table.stderr.split())
+    assert f"mttr: {said} (left out of limits and signals)" in err
+    assert "mttr: points with fewer than 5 tickets never signal" in err
+    strict = runner.invoke(
+        app, ["monitor", "mttr", "--by", "service", "--min-n", "40", "--store", str(quiet)]
+    )
+    assert "mttr: points with fewer than 40 tickets never signal" in " ".join(strict.stderr.split())
+    charts = runner.invoke(
+        app, ["monitor", "mttr", "--by", "none", "--charts", "-f", "json", "--store", str(quiet)]
+    )
+    row = json.loads(charts.stdout)[0]
+    assert row["left_out"].startswith(said)
+    assert row["min_n"] == 5
+    assert row["counted"] == row["points"] - 14
