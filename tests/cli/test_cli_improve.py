@@ -58,19 +58,25 @@ def test_new_list_update_show_verify(small: str, tmp_path: Path) -> None:
     checked = _json(["improve", "verify", ident, "--store", small])
     assert isinstance(checked, dict)
     assert checked["verdict"] == "improved"
-    assert checked["standard_adopted_now"] is True
+    assert checked["proposed_standard"] is not None
+    assert checked["standard"] is None
+    adopted = _json(["improve", "adopt", ident, "--who", "bob", "--store", small])
+    assert adopted["status"] == "act"
     chart = pd.read_csv(io.StringIO(_ok(["improve", "verify", ident, "--chart", "--no-save",
                                          "-f", "csv", "--store", small])))  # fmt: skip
     assert set(chart["stage"]) == {"before", "after"}
     history = pd.read_csv(io.StringIO(_ok(["improve", "show", ident, "--log", "-f", "csv",
                                            "--store", small])))  # fmt: skip
-    assert list(history["who"])[:3] == ["alice", "bob", "bob"]
+    assert list(history["who"])[:2] == ["alice", "bob"]
+    assert "bob" in set(
+        history.loc[history["what"] == "control standard adopted by the owner", "who"]
+    )
     assert "started" in set(history["what"])
     # the register exports to CSV and JSON files
     out = tmp_path / "register.csv"
     _ok(["improve", "list", "-f", "csv", "-o", str(out), "--store", small])
     register = pd.read_csv(out)
-    assert register.loc[0, "status"] == "do"
+    assert register.loc[0, "status"] == "act"
     assert register.loc[0, "verdict"] == "improved"
     rows = _json(["improve", "list", "--store", small])
     assert isinstance(rows, list)

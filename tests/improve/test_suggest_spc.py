@@ -159,7 +159,9 @@ def test_reverify_all_after_each_import(tmp_path: Path) -> None:
     assert (now["previous"], now["verdict"], now["changed"]) == (None, "improved", True)
     assert rows[future["initiative_id"]]["verdict"] is None
     assert "not before the last event" in rows[future["initiative_id"]]["reason"]
-    assert api.initiative(live["initiative_id"], store=store)["standard"] is not None
+    # an improved verdict proposes a standard; the owner adopts it
+    assert api.initiative(live["initiative_id"], store=store)["standard"] is None
+    assert api.adopt_standard(live["initiative_id"], store=store)["standard"] is not None
     again = {r["initiative_id"]: r for r in reverify_all(store=store)}
     assert again[live["initiative_id"]]["changed"] is False
     # later weeks three times slower than before the change: the standard signals
@@ -175,4 +177,5 @@ def test_reverify_all_after_each_import(tmp_path: Path) -> None:
     assert after[live["initiative_id"]]["status"] == "act"
     log = api.initiative_log(live["initiative_id"], store=store)
     # the second look found the same verdict on the same data: the log records no change
-    assert (log["what"] == "verified").sum() == 2
+    # (the third entry: after the adoption the verdict no longer proposes a standard)
+    assert ((log["what"] == "verified") & (log["field"] == "verdict")).sum() == 3

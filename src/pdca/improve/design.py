@@ -26,7 +26,9 @@ Scale
     unit (the effect in percentage points), other per-unit values as they are.
 Comparison group
     By default the tickets *outside* the initiative's scope (the rest of the service desk), or the
-    tickets of a scope the user names. The effect is the difference in differences
+    tickets of a scope the user names; when the rest of the desk (the default) has fewer than 20
+    units on a side of go-live, the verification runs without one and says so. The effect is
+    the difference in differences
     ``(ȳ_scope,after − ȳ_scope,before) − (ȳ_comp,after − ȳ_comp,before)``, the interaction of an
     ordinary least squares fit ``y = a + b·after + c·scope + d·after·scope``; so a season or a
     drift that moves the whole desk is not credited to the initiative. Without a comparison group
@@ -229,6 +231,15 @@ def _finish(frame: pd.DataFrame, go_live: datetime, use_cmp: bool) -> pd.DataFra
     frame["after"] = frame["at"] >= go_live
     frame["week"] = frame["at"].dt.to_period("W-SUN").dt.start_time
     return frame.drop(columns=[_SCOPE, _CMP]).reset_index(drop=True)
+
+
+def comparison_too_small(units: Units) -> bool:
+    """Whether the comparison group has fewer than the minimum units on a side of go-live."""
+    f = units.frame
+    rest = f[~f["scope"]]
+    return units.comparison and min(int((~rest["after"]).sum()), int(rest["after"].sum())) < (
+        MIN_UNITS
+    )
 
 
 def estimate(units: Units, *, confidence: float) -> Effect:

@@ -414,6 +414,19 @@ def _per_unit(
         inputs, definition, parsed, scope=scope, comparison=_comparison(scope, comparison),
         go_live=go_live, days=days, end=end,
     )  # fmt: skip
+    fallback = []
+    if isinstance(comparison, str) and design.comparison_too_small(units):
+        comparison = None
+        fallback = [
+            (
+                "the rest of the desk has too few tickets on a side of go-live to compare "
+                "with: verified without a comparison group"
+            )
+        ]
+        units = design.collect(
+            inputs, definition, parsed, scope=scope, comparison=False, go_live=go_live,
+            days=days, end=end,
+        )  # fmt: skip
     follow = units.follow_up or timedelta()
     if units.after_end <= go_live + 2 * control.WEEK:
         raise InputError(
@@ -447,7 +460,8 @@ def _per_unit(
             "weeks_in_series": len(series),
         },
     }
-    return evidence, its, reason, _scope_weeks(units, definition), list(units.notes), facts
+    notes = [*fallback, *units.notes]
+    return evidence, its, reason, _scope_weeks(units, definition), notes, facts
 
 
 def verify(
