@@ -19,10 +19,11 @@ from pdca.methods.kpi.catalogue import CATALOGUE, get_kpi
 from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, sla_clocks
 from pdca.methods.kpi.continuity import CONTINUITY_KPIS
 from pdca.methods.kpi.definition import Inputs
-from pdca.methods.kpi.evaluate import Query, evaluate
+from pdca.methods.kpi.evaluate import PERIOD, Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
 from pdca.methods.kpi.source_sla import KEPT_VERDICTS, source_agreement, source_verdicts
+from pdca.methods.kpi.window import min_n_of, period_notes
 from pdca.model.objectives import Objectives, Resolved
 from pdca.model.schema import Col
 
@@ -107,6 +108,9 @@ def kpi(
 ) -> pd.DataFrame:
     """KPI values per period and breakdown, with the previous period and the published band.
 
+    With a ``period``, column ``note`` says for each row why its period is incomplete (the log's
+    window cuts it, or hides the long tickets of a duration: :mod:`pdca.methods.kpi.window`) and
+    whether it holds fewer units than the monitor counts (``few: n = 3 < 5``).
     ``kpis`` are catalogue ids (all when empty: then the KPIs that need a part of the
     objectives that is missing — continuity, cost, organisation — are left out, and
     ``attrs["left_out"]`` says why); ``options`` maps a KPI id to its options; ``objectives`` is
@@ -131,6 +135,16 @@ def kpi(
             )
             frame = evaluate(inputs, query)
             definition = get_kpi(kpi_id)
+            if period is not None and len(frame):
+                frame["note"] = period_notes(
+                    inputs,
+                    definition,
+                    definition.parse_options(query.options),
+                    starts=frame[PERIOD].tolist(),
+                    counts=frame["n"].tolist() if "n" in frame else [None] * len(frame),
+                    period=period,
+                    min_n=min_n_of(definition),
+                )
             frame["unit"] = definition.unit
             band = BANDS.get(kpi_id)
             frame["benchmark"] = f"{band.text} ({band.source})" if band else None

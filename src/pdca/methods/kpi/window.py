@@ -43,6 +43,10 @@ HORIZON_QUANTILE = 0.9
 HORIZON_CAP = 0.5
 """The default horizon is at most this share of the window."""
 DURATION_UNITS = frozenset({"hours", "h", "days", "minutes"})
+MIN_N_MEASUREMENT = 5
+"""Fewest units behind a period's mean or median (or other per-period value) that count."""
+MIN_N_PROPORTION = 10
+"""Fewest units behind a period's share (in %) that count."""
 STARTS_AT_BEGIN = frozenset({"time_in_state"})
 """Duration KPIs placed at the instant the measured time begins rather than where it stops."""
 STOP_WORDS = {
@@ -223,3 +227,52 @@ def complete_or_stock(kpi: Kpi, start: Any, period: str, window: Window | None) 
     """Whether a count can use the period: a stock always; a flow when the log covers the period
     but for (at most) its last day, or hour for days."""
     return _reason(kpi, pd.Timestamp(start).to_pydatetime(), period, window) is None
+
+
+def period_notes(
+    inputs: Inputs,
+    kpi: Kpi,
+    options: Any,
+    *,
+    starts: Sequence[Any],
+    counts: Sequence[Any],
+    period: str,
+    min_n: int,
+) -> list[str]:
+    """Per row of a KPI table: why its period is incomplete (see the module docstring) and
+    whether it holds fewer than ``min_n`` units, in plain words ("" when neither)."""
+    window = window_of(inputs, openings=is_duration(kpi))
+    horizon = None
+    if window is not None and placement(kpi, options) is not None:
+        statistic = getattr(options, "statistic", None)
+        horizon = horizon_of(kpi, kpi.units(inputs, options), window, statistic=statistic)
+    distinct = sorted({pd.Timestamp(s) for s in starts})
+    reasons = dict(
+        zip(
+            distinct,
+            completeness(kpi, distinct, period, window, horizon=horizon, options=options),
+            strict=True,
+        )
+    )
+    out = []
+    for start, n in zip(starts, counts, strict=True):
+        parts = []
+        reason = reasons[pd.Timestamp(start)]
+        if reason is not None:
+            parts.append(f"incomplete: {reason}")
+        few = 0 if n is None or pd.isna(n) else int(n)
+        if min_n and few < min_n:
+            parts.append(f"few: n = {few} < {min_n}")
+        out.append("; ".join(parts))
+    return out
+
+
+def min_n_of(kpi: Kpi) -> int:
+    """The fewest units a period of the KPI needs to count: :data:`MIN_N_PROPORTION` for a share
+    in %, none for a count, :data:`MIN_N_MEASUREMENT` for everything else (the monitor's
+    defaults, docs/monitor.md)."""
+    if kpi.aggregation is Aggregation.RATIO and kpi.unit == "%":
+        return MIN_N_PROPORTION
+    if kpi.aggregation is Aggregation.COUNT and kpi.finish is None:
+        return 0
+    return MIN_N_MEASUREMENT

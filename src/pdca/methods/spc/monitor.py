@@ -86,6 +86,8 @@ from pdca.methods.kpi.catalogue import get_kpi
 from pdca.methods.kpi.definition import Aggregation, Inputs, Kpi
 from pdca.methods.kpi.evaluate import PERIOD, Query, evaluate
 from pdca.methods.kpi.window import (
+    MIN_N_MEASUREMENT,
+    MIN_N_PROPORTION,
     Window,
     completeness,
     horizon_of,
@@ -115,7 +117,7 @@ CHART_COLUMNS = (
     "kpi", "by", "group", "chart", "reason", "points", "counted", "phase1", "first", "last",
     "value", "centre", "lcl", "ucl", "unit", "signals", "status", "min_n", "left_out",
 )  # fmt: skip
-MIN_N = {"measurement": 5, "proportion": 10, "count": 0}
+MIN_N = {"measurement": MIN_N_MEASUREMENT, "proportion": MIN_N_PROPORTION, "count": 0}
 """Default minimum number of tickets behind a point that counts, per kind of chart."""
 LOG_UNITS = {"hours": 1 / 60, "h": 1 / 60, "days": 1 / 1440, "minutes": 1.0}
 """Units of durations charted as logarithms, and one minute in each (the floor of a value)."""
