@@ -80,7 +80,7 @@ def _inputs(st: Store, log: str, objectives: Path | str | None = None) -> Inputs
     return Inputs(
         st.events(log),
         st.tickets(log),
-        extra={"objectives": resolved.objectives},
+        extra={"objectives": resolved.objectives, "objectives_from": resolved.source},
         surveys=st.surveys(log),
     )
 
@@ -471,12 +471,16 @@ def suggest_initiatives(
 ) -> pd.DataFrame:
     """Candidate initiatives from the mining results, the SPC monitor's signals on the worse side
     and low SLA capability (``spc=False`` leaves those two out), the largest expected gain first.
+    ``attrs["objectives"]`` says which objectives (SLA targets, calendars) they were measured with.
     """
     with Store.open(store, read_only=True) as st:
         name = choose_log(st, log)
         found = _suggestions(st, name, push_to_front_target, top, spc, objectives)
+        declared = resolve_objectives(objectives, store=st.root).metadata()
     columns = ["key", "finding", "gain_hours_per_month", "title", "kpi", "evidence"]
-    return pd.DataFrame([s.row() for s in found], columns=columns)
+    frame = pd.DataFrame([s.row() for s in found], columns=columns)
+    frame.attrs["objectives"] = declared
+    return frame
 
 
 def accept_suggestion(

@@ -13,7 +13,7 @@ import typer
 from pdca import api
 from pdca.errors import ConfigError
 from pdca.interfaces.cli.common import FormatOpt, StoreOpt, app, user_errors, with_progress
-from pdca.interfaces.cli.output import Format, emit_frame, emit_record
+from pdca.interfaces.cli.output import Format, declared, emit_frame, emit_record
 
 improve_app = typer.Typer(
     help="The improvement register: initiatives, verification of their effect, suggestions.",
@@ -315,7 +315,10 @@ def suggest(
                 objectives=objectives,
             ),
         )
-    emit_frame(frame, fmt, title="suggested initiatives")
+    # the table says which targets it used; CSV and JSON keep their shape (the Python API's
+    # attrs carry the same)
+    about = declared(frame) if fmt is Format.TABLE else None
+    emit_frame(frame, fmt, title="suggested initiatives", about=about)
 
 
 REVERIFY_COLUMNS = [
