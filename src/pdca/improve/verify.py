@@ -384,10 +384,13 @@ def _comparison_text(scope: Scope, comparison: Comparison) -> str:
 
 def _scope_weeks(units: design.Units, kpi: Kpi) -> pd.DataFrame:
     """The scope's weekly values for the staged chart: the mean of the units (restricted mean
-    hours, shares in %, other values) per week they are placed in."""
+    hours, shares in %, other values) per week they are placed in; weeks with fewer than
+    :data:`pdca.improve.design.MIN_WEEK_UNITS` units (a week cut by the follow-up) are left
+    out, as in the weekly series."""
     mine = units.frame[units.frame["scope"]]
     weeks = mine.groupby("week")["y"].agg(["mean", "count"]).reset_index()
     weeks.columns = [PERIOD, "value", "n"]
+    weeks = weeks[weeks["n"] >= design.MIN_WEEK_UNITS].reset_index(drop=True)
     if units.scale == design.SHARES:
         weeks["value"] = weeks["value"] * 100
     elif units.scale == design.VALUES:
@@ -541,6 +544,8 @@ def verify(
     proportion = kind == UNITS and plan.get("scale") == design.SHARES
     chart = control.staged_chart(weeks, go_live, proportion=proportion, scale=definition.scale)
     limits = None if chart is None else control.limits_frame(chart, weeks)
+    if limits is not None:  # the chart's y axis: a p chart plots shares (0-1)
+        limits["unit"] = "share (0-1)" if proportion else definition.unit
     proposed = None
     if standard is None and evidence.verdict == IMPROVED and chart is not None:
         proposed = control.standard_of(chart, weeks, proportion=proportion)
