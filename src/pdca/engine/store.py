@@ -53,6 +53,29 @@ def resolve_store_dir(store: Path | str | None = None) -> Path:
     return Path(DEFAULT_STORE_DIR)
 
 
+def is_store(path: Path | str) -> bool:
+    """Whether ``path`` is a pdca store: a directory holding the store's database file."""
+    return (Path(path) / DB_FILE).is_file()
+
+
+def check_store_dir(path: Path | str) -> Path:
+    """Refuse (:class:`StoreError`) to create a store where files of someone else lie: ``path``
+    may be missing, an empty directory, or a pdca store (:func:`is_store`); a file, or a directory
+    with other files and no database file, is not touched."""
+    root = Path(path)
+    if root.exists() and not is_store(root):
+        if not root.is_dir():
+            raise StoreError(f"{root} is a file, not a store directory", "give another --store")
+        first = next(iter(sorted(p.name for p in root.iterdir())), None)
+        if first is not None:
+            raise StoreError(
+                f"{root} is not a pdca store (it holds {first} and no {DB_FILE}); nothing was "
+                "changed",
+                "give an empty or new directory with --store",
+            )
+    return root
+
+
 def _memory_config() -> dict[str, Any]:
     """DuckDB settings from :data:`MEMORY_ENV` (none when it is not set)."""
     limit = os.environ.get(MEMORY_ENV)

@@ -8,6 +8,7 @@ so instead of failing the whole report.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,10 +18,9 @@ from typing import Any
 from pdca import api
 from pdca.api.common import resolve_objectives
 from pdca.engine.choice import EngineSettings, engine_session
-from pdca.errors import PdcaError
+from pdca.errors import ConfigError, InputError, PdcaError
 from pdca.model.objectives import Resolved
 from pdca.render import control_chart_svg, format_duration
-from pdca.reports import DEFAULT_OUT
 from pdca.reports.html import (
     Section,
     chart,
@@ -414,20 +414,81 @@ SECTIONS: list[tuple[str, Callable[[Context], Section]]] = [
 """The sections of the review, in order. Other modules may insert theirs."""
 
 
+PERIODS = ("month", "week")
+"""Reporting periods the review is written for."""
+GENERATOR = "pdca report"
+"""The generator the review names in its ``<meta name="generator">`` tag (``pdca demo`` for the
+demo's review): how pdca knows it wrote an HTML file it is asked to write over."""
+_GENERATOR_TAG = re.compile(r'<meta name="generator" content="(pdca[^"]*)">')
+
+
+def written_by(path: Path | str) -> str | None:
+    """The pdca generator named in the head of the HTML file ``path`` (``"pdca report"``,
+    ``"pdca demo"``), or None when pdca did not write it (or it is not a readable file)."""
+    try:
+        with Path(path).open("rb") as f:
+            head = f.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    found = _GENERATOR_TAG.search(head.split("</head>")[0]) if "<head>" in head else None
+    return found.group(1) if found else None
+
+
+def default_out(log: str, period: str) -> Path:
+    """The file ``pdca report`` writes unless told: ``review-<log>-<period>.html`` in the current
+    directory (characters other than letters, digits, ``.``, ``_`` and ``-`` become ``_``)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", log).strip(".") or "log"
+    return Path(f"review-{safe}-{period}.html")
+
+
+def check_out(path: Path, *, generator: str = GENERATOR, force: bool = False) -> None:
+    """Refuse (:class:`InputError`) to write ``path`` over a file that ``generator`` did not
+    write (unless ``force``), or into a folder that does not exist."""
+    if not path.parent.is_dir():
+        raise InputError(f"the folder {path.parent} does not exist", "create it first")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory", "give --out a file name")
+    if force or not path.exists():
+        return
+    maker = written_by(path)
+    if maker != generator:
+        who = f"{maker}, not {generator}," if maker else "not pdca"
+        raise InputError(
+            f"{path} exists and was written by {who}; it was left as it is",
+            "give another --out, or --force to replace it",
+        )
+
+
 def build_report(
     *,
     store: Path | str | None = None,
     log: str | None = None,
     objectives: Path | str | None = None,
     period: str = "month",
-    out: Path | str = DEFAULT_OUT,
+    out: Path | str | None = None,
     engine: EngineSettings | str | None = None,
+    force: bool = False,
+    generator: str = GENERATOR,
 ) -> ReportResult:
-    """Write the service review to ``out`` and say what it holds. With ``engine`` Spark, the
-    sections are computed on Spark from the export ``store`` (one session for the report)."""
+    """Write the service review to ``out`` (default :func:`default_out`) and say what it holds.
+    An existing ``out`` is replaced only when ``generator`` wrote it (its meta tag), or with
+    ``force``; a section that cannot be computed is named at the top of the document and in
+    :attr:`ReportResult.skipped`. With ``engine`` Spark, the sections are computed on Spark from
+    the export ``store`` (one session for the report)."""
+    if period not in PERIODS:
+        raise ConfigError(f"unknown reporting period {period!r}", f"use {' or '.join(PERIODS)}")
+    if out is not None:
+        check_out(Path(out), generator=generator, force=force)
     with engine_session(engine) as settings:
         return _build(
-            store=store, log=log, objectives=objectives, period=period, out=out, settings=settings
+            store=store,
+            log=log,
+            objectives=objectives,
+            period=period,
+            out=out,
+            settings=settings,
+            force=force,
+            generator=generator,
         )
 
 
@@ -437,8 +498,10 @@ def _build(
     log: str | None,
     objectives: Path | str | None,
     period: str,
-    out: Path | str,
+    out: Path | str | None,
     settings: EngineSettings,
+    force: bool,
+    generator: str,
 ) -> ReportResult:
     status = api.status(store, engine=settings)
     if status.empty:
@@ -447,6 +510,9 @@ def _build(
     chosen = log or (names[0] if len(names) == 1 else None)
     if chosen is None:
         raise PdcaError(f"the store holds several logs ({', '.join(names)})", "choose with --log")
+    if out is None:
+        out = default_out(chosen, period)
+        check_out(out, generator=generator, force=force)
     # resolved once: every section reads the same file (its path), and says which it is
     resolved = resolve_objectives(objectives, store=store)
     ctx = Context(store, chosen, resolved.path, period, settings, resolved=resolved)
@@ -464,9 +530,36 @@ def _build(
         f"Log {chosen}: {int(row['tickets']):,} tickets, {int(row['events']):,} events. "
         f"Objectives: {resolved.source}. Generated by pdca on {stamp}."
     )
+    if result.skipped:
+        items = "".join(
+            f"<li><strong>{esc(name)}</strong>: {esc(reason)}</li>"
+            for name, reason in result.skipped.items()
+        )
+        body = paragraph(
+            f"This review is incomplete: {len(result.skipped)} section(s) could not be computed "
+            "and are left out.",
+            "note",
+        )
+        sections.insert(
+            0, Section("left-out", "Left out of this review", f"{body}<ul>{items}</ul>")
+        )
     html_text = page(f"Service review — {chosen}", subtitle, sections)
+    # the generator tag: how pdca later knows it wrote this file (check_out)
+    tag = f'<meta name="generator" content="{esc(generator)}">'
+    html_text = html_text.replace("<head>", f"<head>{tag}", 1)
     result.path.write_text(html_text, encoding="utf-8")
     return result
 
 
-__all__ = ["SECTIONS", "Context", "ReportResult", "build_report", "esc"]
+__all__ = [
+    "GENERATOR",
+    "PERIODS",
+    "SECTIONS",
+    "Context",
+    "ReportResult",
+    "build_report",
+    "check_out",
+    "default_out",
+    "esc",
+    "written_by",
+]

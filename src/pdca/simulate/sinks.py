@@ -104,12 +104,13 @@ class StoreSink:
         batch_events: int = BATCH_EVENTS,
         bulk: bool = True,
     ) -> None:
-        from pdca.engine.store import Store  # noqa: PLC0415 (the engine loads on use)
+        from pdca.engine.store import Store, check_store_dir  # noqa: PLC0415 (loads on use)
 
         self.root = root
         self.config = config
         self.batch_events = batch_events
-        self.store = Store.open(root)
+        # a new store only in a new or empty directory; an existing store gets another log
+        self.store = Store.open(check_store_dir(root))
         if config.log in set(self.store.logs()[Col.LOG]):
             self.store.close()
             raise StoreError(

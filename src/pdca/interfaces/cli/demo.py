@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pdca.interfaces.cli.common import app, user_errors, with_progress
-from pdca.interfaces.demo import DEMO_REPORT, DEMO_STORE, demo
+from pdca.interfaces.demo import DEMO_REPORT, DEMO_STORE, MARKER, demo
+
+
+def _program() -> str:
+    """How the user ran pdca (``.venv/bin/pdca``, ``pdca``, …), for hints that work as typed."""
+    name = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("pdca")
+    if name.stem != "pdca" or name.suffix not in ("", ".exe"):
+        return "pdca"  # run as `python -m pdca` or from a test: the installed command's name
+    return shlex.quote(str(name))
 
 
 @app.command(name="demo", rich_help_panel="Report")
 def demo_command(
     store: Annotated[
-        Path, typer.Option("--store", help="Directory of the demo store (made afresh).")
+        Path,
+        typer.Option(
+            "--store",
+            help=f"Folder of the demo: its store and its review. Must be new or empty, or a "
+            f"folder an earlier demo made (marked by {MARKER}), which is then replaced; any "
+            "other folder is refused and left as it is.",
+        ),
     ] = DEMO_STORE,
-    out: Annotated[Path, typer.Option("--out", "-o", help="HTML report to write.")] = DEMO_REPORT,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help=f"HTML review to write (default: {DEMO_REPORT} in the demo's folder). Outside "
+            "the folder, an existing file is replaced only if a demo wrote it.",
+        ),
+    ] = None,
     tickets: Annotated[int, typer.Option(help="Number of simulated incidents.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 7,
 ) -> None:
@@ -33,9 +57,9 @@ def demo_command(
     for change in result.changes:
         typer.echo(f"  - {change}")
     typer.echo(f"Initiative '{result.initiative['title']}': {result.verdict}")
-    typer.echo(f"Report: {result.report.resolve()}  ({result.seconds:.0f} s)")
+    typer.echo(f"Review: {result.report}  ({result.seconds:.0f} s)")
     if result.objectives is not None:
         typer.echo(
             f"SLA targets of the simulation, used by every command on it: {result.objectives}"
         )
-    typer.echo(f"Explore further: pdca scorecard --store {result.store}")
+    typer.echo(f"Explore further: {_program()} scorecard --store {shlex.quote(str(result.store))}")

@@ -17,14 +17,22 @@ from pdca.interfaces.cli.common import (
     user_errors,
     with_progress,
 )
-from pdca.reports import DEFAULT_OUT
 
 
 @app.command(rich_help_panel="Report")
 def report(
-    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
-        DEFAULT_OUT
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="HTML file to write (default: review-LOG-PERIOD.html here). An existing file is "
+            "replaced only if pdca report wrote it.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out even if pdca report did not write it.")
+    ] = False,
     period: Annotated[str, typer.Option(help="Reporting period: month or week.")] = "month",
     objectives: Annotated[
         Path | None,
@@ -37,7 +45,8 @@ def report(
     store: StoreOpt = None,
     engine: EngineOpt = None,
 ) -> None:
-    """Write the monthly service review (scorecard, control charts, process map, findings)."""
+    """Write the monthly service review (scorecard, control charts, process map, findings).
+    Exits with 1 when a section could not be computed (the file names it at the top)."""
     from pdca.reports.review import build_report  # noqa: PLC0415 (loaded on use)
 
     with user_errors():
@@ -50,9 +59,19 @@ def report(
                 period=period,
                 out=out,
                 engine=engine_name(engine),
+                force=force,
             ),
         )
     for name, reason in result.skipped.items():
         err.print(f"[yellow]left out {name}:[/] {escape(reason)}", highlight=False)
     typer.echo(result.objectives)
     typer.echo(f"report written to {result.path.resolve()}")
+    if result.skipped:
+        # the review is written, but incomplete: say so (also at the top of the document)
+        err.print(
+            f"[bold red]error:[/] the review is incomplete: {len(result.skipped)} section(s) left "
+            "out (named above and at the top of the file)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)

@@ -56,6 +56,19 @@ def _target(out: Path | None, to: SimulationTarget | None) -> str:
     raise ConfigError(f"cannot tell the format of {out.name}", "add --to csv or --to parquet")
 
 
+def _refuse_existing(out: Path, target: str, *, hidden: bool) -> None:
+    """pdca never writes over a file: refuse when --out (or a file written beside it) exists."""
+    from pdca.simulate.sinks import FileSink  # noqa: PLC0415 (loaded on use)
+
+    sink = FileSink(out, target, hidden=hidden)  # opens nothing until the first chunk
+    for path in (sink.path, sink.survey_path, sink.truth_path, sink.hidden.path):
+        if path is not None and path.exists():
+            raise ConfigError(
+                f"{path} exists; pdca simulate does not write over files",
+                "give another --out, or move the file away",
+            )
+
+
 def _start(text: str | None) -> date | None:
     if text is None:
         return None
@@ -117,12 +130,17 @@ def simulate(
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
     """Simulate a service desk (incidents, routing, waits, surveys, major incidents) with a
-    known truth; write it to the store or to a CSV/Parquet file."""
+    known truth; write it to the store or to a CSV/Parquet file.
+
+    The store must be a pdca store (the log is added to it), a new or an empty directory; a
+    directory with other files is refused. --out never writes over an existing file."""
     from pdca.simulate.config import make_config  # noqa: PLC0415 (loaded on use)
     from pdca.simulate.injected import parse_change  # noqa: PLC0415
 
     with user_errors():
         target = _target(out, to)
+        if out is not None:
+            _refuse_existing(out, target, hidden=hidden)
         options: dict[str, object] = {
             "seed": seed,
             "days": days,
