@@ -59,12 +59,45 @@ class ImportReport:
         """Whether every row read is accounted for."""
         return self.rows_read == self.stored + self.quarantined + self.duplicates
 
+    @property
+    def warnings(self) -> list[str]:
+        """What in this import changes the analyses, in words (empty when nothing does)."""
+        out = []
+        unmapped = self.details.get("unmapped_activities") or {}
+        events = sum(int(n) for n in unmapped.values())
+        if events:
+            share = events / self.stored if self.stored else 1.0
+            top = ", ".join(f"{label!r} ({int(n):,})" for label, n in list(unmapped.items())[:3])
+            more = f" and {len(unmapped) - 3} more" if len(unmapped) > 3 else ""
+            out.append(
+                f"{len(unmapped):,} activity label(s) map to no state, so {events:,} stored "
+                f"events ({share:.0%}) have state 'unknown': {top}{more}. {UNKNOWN_STATE_EFFECT}"
+            )
+        if self.rows_read and self.quarantined / self.rows_read >= HIGH_QUARANTINE_SHARE:
+            out.append(
+                f"{self.quarantined / self.rows_read:.0%} of the rows were quarantined "
+                f"({self.quarantined:,} of {self.rows_read:,}): see "
+                f"`pdca quarantine --import {self.import_id}`"
+            )
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         out = asdict(self)
         out["duplicates"] = self.duplicates
         out["reconciles"] = self.reconciles
+        out["warnings"] = self.warnings
         return out
+
+
+HIGH_QUARANTINE_SHARE = 0.05
+"""From this share of quarantined rows on, the import report warns."""
+UNKNOWN_STATE_EFFECT = (
+    "Events in state 'unknown' do not count as first response, resolution or closure: this "
+    "changes MTTA, MTTR and the SLA times, the reopen rate and the backlog of open tickets; "
+    "map the labels in [states] of a mapping file (`pdca suggest-mapping FILE`)."
+)
+"""Why unmapped activity labels matter (the ticket facts read only known states)."""
 
 
 def _derivations() -> list[Any]:
@@ -100,6 +133,7 @@ def ingest(
     from pdca.ingest.sources import load as load_source  # noqa: PLC0415 (loaded on use)
 
     batch = load_source(path, source, options)
+    _refuse_if_nothing_fits(batch.rows_read, len(batch.events), batch.quarantine, path)
     progress("storing")
     with Store.open(store) as st:
         result = st.append(batch, derive=_derivations())
@@ -122,6 +156,24 @@ def ingest(
     if not report.reconciles:  # pragma: no cover - an internal invariant
         raise InputError(f"internal: import counts do not reconcile: {report.to_dict()}")
     return report
+
+
+def _refuse_if_nothing_fits(
+    rows_read: int, events: int, quarantine: pd.DataFrame, path: Path
+) -> None:
+    """Stop, before the store is touched, an import that would quarantine every row."""
+    if rows_read == 0 or events > 0 or quarantine.empty:
+        return
+    reasons = quarantine["reason"].astype(str)
+    kinds = reasons.str.replace(r"'.*?' ", "", regex=True).value_counts()
+    main, count = str(kinds.index[0]), int(kinds.iloc[0])
+    example = reasons[reasons.str.replace(r"'.*?' ", "", regex=True) == main].iloc[0]
+    raise InputError(
+        f"none of the {rows_read:,} rows of {path.name} can be imported; nothing was stored. "
+        f"Main reason ({count:,} rows): {example}",
+        "check the mapping (columns and their values; `pdca suggest-mapping FILE` drafts one) "
+        "and the options such as --dayfirst/--monthfirst",
+    )
 
 
 def _reverify(store: Path | str | None, log: str, progress: Progress) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pdca.errors import MappingError
-from pdca.ingest.dates import DateFormat, detect_format, parse_with
+from pdca.ingest.dates import DateFormat, check_order, detect_format, parse_with
 from pdca.ingest.mapping import Mapping
 from pdca.ingest.reader import ROW, RawTable
 from pdca.model.batch import QUARANTINE_COLUMNS
@@ -87,6 +87,15 @@ def _row_json(frame: pd.DataFrame) -> list[str]:
     return lines[: len(frame)]
 
 
+def _given_by(fmt: str | None, dayfirst: bool | None) -> str:
+    """Where the timestamp format came from, in the words of an error message."""
+    if fmt:
+        return "the mapping"
+    if dayfirst is None:
+        return "detected"
+    return "--dayfirst" if dayfirst else "--monthfirst"
+
+
 def _timestamps(
     values: pd.DataFrame, mapping: Mapping, rejects: _Rejects
 ) -> tuple[pd.Series, DateFormat]:
@@ -102,8 +111,19 @@ def _timestamps(
     codes, uniques = pd.factorize(text)
     parsed_uniques = parse_with(pd.Series(uniques), fmt.format)
     parsed = pd.Series(parsed_uniques.array.take(codes, allow_fill=True), index=text.index)
+    refused = text.notna() & parsed.isna()
+    if refused.any():
+        check_order(
+            pd.Series(uniques, dtype=object),
+            parsed_uniques,
+            fmt,
+            column=column,
+            refused_rows=int(refused.sum()),
+            rows=int(text.notna().sum()),
+            given_by=_given_by(opts.format, opts.dayfirst),
+        )
     rejects.add(
-        (text.notna() & parsed.isna()).to_numpy(),
+        refused.to_numpy(),
         "timestamp "
         + text.astype(str).map(repr)
         + f" does not match the format {fmt.format} (column {column!r})",
@@ -249,7 +269,7 @@ def canonicalize(
         rejects,
         fmt=fmt,
         timezone=mapping.timestamp.timezone,
-        unmapped=activity[state == State.UNKNOWN.value],
+        unmapped=activity[(state == State.UNKNOWN.value) & good],
     )
     details["absent_columns"] = absent
     return events, quarantine, details, attributes

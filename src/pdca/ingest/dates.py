@@ -88,6 +88,7 @@ _CODE_PATTERNS = {
     "z": r"(?:Z|[+-]\d{2}:?\d{2})",
     "%": "%",
 }
+_CLOCK_WORDS = ("now", "today")
 _TIME_START = re.compile(r"( |T)%[HI]")
 
 
@@ -200,6 +201,10 @@ def _strict(values: pd.Series, fmt: str) -> pd.Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         parsed = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc)
+    # pandas reads "now" and "today" as the clock's time whatever the format: no date in a log
+    words = values.astype("str").str.strip().str.lower().isin(_CLOCK_WORDS).to_numpy()
+    if words.any():
+        parsed = parsed.where(~words)
     return parsed.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
 
 
@@ -372,6 +377,54 @@ def detect_format(
     if best.order in {"dmy", "mdy"} and dayfirst is None:
         best = _settle_order(distinct, best, column)
     return best
+
+
+def _order_name(fmt: str) -> str:
+    return "day-first" if fmt.find("%d") < fmt.find("%m") else "month-first"
+
+
+def check_order(
+    uniques: pd.Series,
+    parsed: pd.Series,
+    fmt: DateFormat,
+    *,
+    column: str,
+    refused_rows: int,
+    rows: int,
+    given_by: str,
+) -> None:
+    """Stop when the day and month of ``fmt`` are the wrong way round.
+
+    ``uniques`` are a column's distinct texts and ``parsed`` their values read with ``fmt``.
+    When some values do not fit ``fmt`` but read with day and month swapped, and every value
+    ``fmt`` reads also reads swapped, the swapped format is the column's format: reading it
+    with ``fmt`` would store wrong dates (3 April as March 4) and quarantine the rest. That
+    raises :class:`AmbiguousDateError` naming the fix, so nothing is stored. ``given_by`` says
+    where ``fmt`` came from (``"--monthfirst"``, ``"the mapping"``, ``"detection"``).
+    """
+    pattern = fmt.format
+    if "%d" not in pattern or "%m" not in pattern or pattern.startswith(("%Y", "%y")):
+        return
+    refused = parsed.isna().to_numpy() & uniques.notna().to_numpy()
+    if not refused.any():
+        return
+    swapped = _twin(pattern)
+    as_twin = parse_with(uniques, swapped).notna().to_numpy()
+    if not (refused & as_twin).any() or (~refused & ~as_twin & uniques.notna().to_numpy()).any():
+        return
+    example = str(uniques[refused & as_twin].iloc[0])
+    right = _order_name(swapped)
+    flag = "--dayfirst" if right == "day-first" else "--monthfirst"
+    if given_by == "the mapping":
+        fix = f'set timestamp.format = "{swapped}" in the mapping (or pass {flag})'
+    else:
+        fix = f"pass {flag} instead of {given_by}" if given_by.startswith("--") else f"pass {flag}"
+    raise AmbiguousDateError(
+        f"column {column!r}: {refused_rows:,} of {rows:,} timestamps do not fit the "
+        f"{_order_name(pattern)} format {pattern} ({given_by}) but all read {right} "
+        f"(e.g. {example!r}), so the dates are {right}; nothing was stored",
+        fix,
+    )
 
 
 def looks_like_dates(values: pd.Series) -> bool:

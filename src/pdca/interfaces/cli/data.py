@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.text import Text
 
 from pdca import api
 from pdca.ingest.options import LoadOptions
@@ -53,8 +55,16 @@ def ingest(
     ] = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.TABLE,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Also print every data-quality detail (table)."),
+    ] = False,
 ) -> None:
-    """Import a helpdesk export or event log; print its data-quality report."""
+    """Import a helpdesk export or event log; print its data-quality report.
+
+    The table starts with a summary and the warnings that matter; `--verbose` (or `-f json` /
+    `-f csv`) gives every detail. A date format that reads part of the dates the wrong way
+    round, or an import that would quarantine every row, stops with nothing stored."""
     options = LoadOptions(
         log=log,
         mapping=mapping,
@@ -73,7 +83,69 @@ def ingest(
     record = report.to_dict()
     if fmt is not Format.JSON:
         record["reverified"] = [_reverified(row) for row in report.reverified]
+    if fmt is Format.TABLE:
+        _print_summary(report)
+        if not verbose:
+            return
     emit_record(record, fmt, title=f"import {report.import_id}: {report.log}")
+
+
+def _summary(report: api.ImportReport) -> list[str]:
+    """The first lines of `pdca ingest`'s table output: what happened, in plain words."""
+    details = report.details
+    set_aside = report.quarantined + report.duplicates
+    lines = [
+        (
+            f"Import {report.import_id}: read {report.rows_read:,} rows from "
+            f"{Path(report.path).name} into log {report.log!r} ({report.source})."
+        ),
+        (
+            f"Stored {report.stored:,} events; set aside {set_aside:,} rows "
+            f"({report.quarantined:,} quarantined, {report.duplicates:,} duplicates)."
+        ),
+    ]
+    reasons = sorted((details.get("quarantine_reasons") or {}).items(), key=lambda kv: -int(kv[1]))
+    lines += [f"  quarantined {int(n):,}: {reason}" for reason, n in reasons[:3]]
+    if len(reasons) > 3:
+        lines.append(f"  … {len(reasons) - 3} more reason(s): `pdca quarantine`")
+    tickets = details.get("cases")
+    lines.append(
+        (f"Tickets: {int(tickets):,} in this import, " if tickets is not None else "Tickets: ")
+        + f"{report.tickets_in_log:,} in the log ({report.events_in_log:,} events)."
+    )
+    start, end = [*(details.get("time_span") or []), None, None][:2]
+    if start:
+        lines.append(f"Time span: {str(start)[:19]} to {str(end)[:19]} (UTC).")
+    lines.append(f"Dates: {_date_format(details.get('formats') or {})}.")
+    return lines
+
+
+def _date_format(formats: dict[str, Any]) -> str:
+    """How the timestamps were read, e.g. ``%d/%m/%Y %H:%M (day-first, detected), UTC``."""
+    how = []
+    if formats.get("dayfirst") is not None:
+        how.append("day-first" if formats["dayfirst"] else "month-first")
+    if "timestamp_detected" in formats:
+        how.append("detected" if formats["timestamp_detected"] else "from the mapping")
+    text = str(formats.get("timestamp_format", "?"))
+    if how:
+        text += f" ({', '.join(how)})"
+    if formats.get("timezone"):
+        text += f", time zone {formats['timezone']}"
+    return text
+
+
+def _print_summary(report: api.ImportReport) -> None:
+    """The summary, the warnings, the re-verified initiatives, and where the details are."""
+    console = Console() if Console().is_terminal else Console(width=200)
+    lines = _summary(report)
+    lines += [f"Warning: {w}" for w in report.warnings]
+    if not report.reconciles:  # pragma: no cover - api.ingest refuses this
+        lines.append("Warning: the counts do not reconcile")
+    lines += [f"Re-verified {row}" for row in map(_reverified, report.reverified)]
+    lines.append("Every detail: `--verbose`, or `-f json`.")
+    for line in lines:  # Text: the data's labels are printed as they are
+        console.print(Text(line), soft_wrap=True, highlight=False)
 
 
 def _reverified(row: dict[str, Any]) -> str:
