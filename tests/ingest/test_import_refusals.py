@@ -151,3 +151,28 @@ def test_monthfirst_on_the_servicenow_log_stores_nothing(tmp_path: Path) -> None
 def test_now_and_today_are_no_timestamps() -> None:
     parsed = parse_with(pd.Series(["today", " NOW ", "03/02/2016 09:00"]), "%d/%m/%Y %H:%M")
     assert parsed.isna().tolist() == [True, True, False]
+
+
+def test_warnings_say_less_than_one_percent_rather_than_zero() -> None:
+    report = api.ImportReport(
+        import_id=7,
+        log="l",
+        source="csv",
+        path="l.csv",
+        rows_read=1000,
+        stored=940,
+        quarantined=60,
+        duplicates_in_file=0,
+        duplicates_in_store=0,
+        events_in_log=940,
+        tickets_in_log=10,
+        details={"unmapped_activities": {"a": 2, "b": 1, "c": 1, "d": 1}},
+    )
+    first, second = report.warnings
+    assert first.startswith("4 activity label(s) map to no state, so 5 stored events (<1%)")
+    assert "'a' (2), 'b' (1), 'c' (1) and 1 more." in first
+    assert second == (
+        "6% of the rows were quarantined (60 of 1,000): see `pdca quarantine --import 7`"
+    )
+    report = api.ImportReport(7, "l", "csv", "l.csv", 1000, 960, 40, 0, 0, 960, 10)
+    assert report.warnings == []  # 4 % quarantined, every label mapped

@@ -66,16 +66,16 @@ class ImportReport:
         unmapped = self.details.get("unmapped_activities") or {}
         events = sum(int(n) for n in unmapped.values())
         if events:
-            share = events / self.stored if self.stored else 1.0
+            share = _percent(events, self.stored)
             top = ", ".join(f"{label!r} ({int(n):,})" for label, n in list(unmapped.items())[:3])
             more = f" and {len(unmapped) - 3} more" if len(unmapped) > 3 else ""
             out.append(
                 f"{len(unmapped):,} activity label(s) map to no state, so {events:,} stored "
-                f"events ({share:.0%}) have state 'unknown': {top}{more}. {UNKNOWN_STATE_EFFECT}"
+                f"events ({share}) have state 'unknown': {top}{more}. {UNKNOWN_STATE_EFFECT}"
             )
         if self.rows_read and self.quarantined / self.rows_read >= HIGH_QUARANTINE_SHARE:
             out.append(
-                f"{self.quarantined / self.rows_read:.0%} of the rows were quarantined "
+                f"{_percent(self.quarantined, self.rows_read)} of the rows were quarantined "
                 f"({self.quarantined:,} of {self.rows_read:,}): see "
                 f"`pdca quarantine --import {self.import_id}`"
             )
@@ -88,6 +88,12 @@ class ImportReport:
         out["reconciles"] = self.reconciles
         out["warnings"] = self.warnings
         return out
+
+
+def _percent(part: int, whole: int) -> str:
+    """``part`` as a share of ``whole`` for people: ``52%``, or ``<1%`` rather than ``0%``."""
+    share = part / whole if whole else 1.0
+    return "<1%" if 0 < share < 0.01 else f"{share:.0%}"
 
 
 HIGH_QUARANTINE_SHARE = 0.05
