@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,7 +15,9 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from pdca.errors import PdcaError
-from pdca.interfaces.cli.output import Format
+
+if TYPE_CHECKING:
+    from pdca.interfaces.cli.output import Format
 
 app = typer.Typer(
     name="pdca",
@@ -55,7 +57,22 @@ def engine_name(engine: Engine | None) -> str | None:
     return engine.value if engine is not None else None
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+if TYPE_CHECKING:
+    FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def __getattr__(name: str) -> Any:
+    # FormatOpt is built when a command module asks for it: output.py (and pandas with it) is
+    # not imported for `pdca --help` (app.py)
+    if name != "FormatOpt":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from pdca.interfaces.cli.output import Format  # noqa: PLC0415 (loaded on use)
+
+    value = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+    globals()[name] = value
+    return value
+
+
 DayfirstOpt = Annotated[
     bool | None,
     typer.Option("--dayfirst/--monthfirst", help="How to read dates like 03/04/2021."),
