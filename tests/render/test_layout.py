@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -152,15 +151,11 @@ def test_same_input_same_drawing() -> None:
     assert layered_layout(nodes, edges, extents) == layered_layout(nodes, edges, extents)
 
 
-def test_hundred_nodes_three_hundred_edges_in_well_under_a_second() -> None:
+def test_hundred_nodes_three_hundred_edges() -> None:
+    """Every edge of a large graph is routed (its time: benchmarks/bench_layout.py)."""
     nodes, edges, extents = _graph(1, 100, 300)
-    times = []
-    for _ in range(3):  # the best of three, so a busy machine does not decide
-        started = time.perf_counter()
-        layout = layered_layout(nodes, edges, extents)
-        times.append(time.perf_counter() - started)
+    layout = layered_layout(nodes, edges, extents)
     assert len(layout.routes) == 300
-    assert min(times) < 1.0, f"{min(times):.2f} s"
 
 
 def test_empty_and_single() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -48,10 +47,7 @@ def volvo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_the_whole_map(volvo: dict[str, Any]) -> None:
     edges: pd.DataFrame = volvo["edges"]
     assert len(edges) == 81
-    started = time.perf_counter()
-    svg_text = process_map_svg(edges, volvo["start"], volvo["end"])
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    svg_text = process_map_svg(edges, volvo["start"], volvo["end"])  # timed: bench_layout.py
     root = parse(svg_text)
     drawn = drawn_edges(root)
     assert len(drawn) == len(set(drawn)) == 81 + len(volvo["start"]) + len(volvo["end"])
