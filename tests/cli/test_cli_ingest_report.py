@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pdca import api
 from pdca.interfaces.cli.app import app
 from tests.conftest import SERVICENOW, shared_file
 
@@ -118,3 +119,31 @@ def test_monthfirst_on_the_real_servicenow_log(tmp_path: Path) -> None:
     assert "62,741 of 119,998 timestamps" in error
     assert "pass --dayfirst instead of --monthfirst" in error
     assert not store.exists()
+
+
+def test_summary_lists_the_initiatives_verified_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = api.ImportReport(
+        import_id=2,
+        log="sn",
+        source="servicenow",
+        path=str(tmp_path / "sn.csv"),
+        rows_read=3,
+        stored=3,
+        quarantined=0,
+        duplicates_in_file=0,
+        duplicates_in_store=0,
+        events_in_log=9,
+        tickets_in_log=4,
+        reverified=[
+            {"initiative_id": 3, "verdict": "improved", "changed": False},
+            {"initiative_id": None, "reason": "re-verification failed: no data"},
+        ],
+    )
+    monkeypatch.setattr(api, "ingest", lambda *_a, **_k: report)
+    result = runner.invoke(app, ["ingest", str(tmp_path / "sn.csv"), "--store", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[2] == "Tickets: 4 in the log (9 events)."
+    assert lines[3:5] == ["Re-verified initiative 3: improved", "re-verification failed: no data"]

@@ -116,7 +116,8 @@ def _summary(report: api.ImportReport) -> list[str]:
     start, end = [*(details.get("time_span") or []), None, None][:2]
     if start:
         lines.append(f"Time span: {str(start)[:19]} to {str(end)[:19]} (UTC).")
-    lines.append(f"Dates: {_date_format(details.get('formats') or {})}.")
+    if details.get("formats"):
+        lines.append(f"Dates: {_date_format(details['formats'])}.")
     return lines
 
 
@@ -142,7 +143,12 @@ def _print_summary(report: api.ImportReport) -> None:
     lines += [f"Warning: {w}" for w in report.warnings]
     if not report.reconciles:  # pragma: no cover - api.ingest refuses this
         lines.append("Warning: the counts do not reconcile")
-    lines += [f"Re-verified {row}" for row in map(_reverified, report.reverified)]
+    lines += [
+        f"Re-verified {_reverified(row)}"
+        if row.get("initiative_id") is not None
+        else _reverified(row)
+        for row in report.reverified
+    ]
     lines.append("Every detail: `--verbose`, or `-f json`.")
     for line in lines:  # Text: the data's labels are printed as they are
         console.print(Text(line), soft_wrap=True, highlight=False)
