@@ -84,6 +84,13 @@ def test_a_usage_error_is_one_line_on_stderr_with_exit_code_2() -> None:
         assert said in lines[0], lines
 
 
+def test_pdca_alone_prints_its_help_not_an_error() -> None:
+    run = _pdca()
+    assert run.returncode == 2  # click's code for "no command given"
+    assert "COMMAND" in run.stdout + run.stderr
+    assert "error:" not in run.stderr
+
+
 def test_a_subcommand_still_prints_its_help() -> None:
     run = _pdca("mine", "--help")
     assert run.returncode == 0

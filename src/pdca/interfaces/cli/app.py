@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from typer._click import Context, HelpFormatter
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from pdca.interfaces.cli.common import app
@@ -192,6 +192,10 @@ class LazyGroup(TyperGroup):
 
 def usage_error(exc: ClickException) -> None:
     """One line on stderr, as pdca's own errors: ``error: what — hint``."""
+    if isinstance(exc, NoArgsIsHelpError):  # `pdca` or a group alone: its help, exit code 2
+        if exc.format_message().strip():  # rich has printed it already; plain click has not
+            exc.show()
+        return
     message = " ".join(exc.format_message().split())
     if isinstance(exc, UsageError) and exc.ctx is not None:
         message += f" — see '{exc.ctx.command_path} --help'"
