@@ -46,7 +46,8 @@ def report(
     engine: EngineOpt = None,
 ) -> None:
     """Write the monthly service review (scorecard, control charts, process map, findings).
-    Exits with 1 when a section could not be computed (the file names it at the top)."""
+    Exits with 1 when a section could not be computed (the file names it at the top); a section
+    that does not apply (the improvement register on Spark) is left out and said on stderr."""
     from pdca.reports.review import build_report  # noqa: PLC0415 (loaded on use)
 
     with user_errors():
@@ -66,10 +67,10 @@ def report(
         err.print(f"[yellow]left out {name}:[/] {escape(reason)}", highlight=False)
     typer.echo(result.objectives)
     typer.echo(f"report written to {result.path.resolve()}")
-    if result.skipped:
+    if result.failed:
         # the review is written, but incomplete: say so (also at the top of the document)
         err.print(
-            f"[bold red]error:[/] the review is incomplete: {len(result.skipped)} section(s) left "
+            f"[bold red]error:[/] the review is incomplete: {len(result.failed)} section(s) left "
             "out (named above and at the top of the file)",
             highlight=False,
             soft_wrap=True,
