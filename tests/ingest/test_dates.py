@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -165,13 +164,10 @@ def test_looks_like_dates() -> None:
     assert not looks_like_dates(pd.Series(["1", "2", "3"]))
 
 
-def test_detection_of_a_120k_row_column_is_fast() -> None:
+def test_detection_of_a_120k_row_column() -> None:
+    # (how long it takes is measured in benchmarks/, not asserted here)
     start = datetime(2016, 2, 29, tzinfo=UTC)
     rows = [(start + timedelta(minutes=3 * i)).strftime("%d/%m/%Y %H:%M") for i in range(60_000)]
     values = pd.Series(rows + rows, dtype="str")
-    detect_format(values)  # warm-up: imports, regex compilation
-    began = time.perf_counter()
     fmt = detect_format(values)
-    elapsed = time.perf_counter() - began
     assert fmt.format == "%d/%m/%Y %H:%M"
-    assert elapsed < 0.5

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from datetime import date, datetime, timedelta
 from itertools import groupby, pairwise
 from pathlib import Path
@@ -498,13 +497,10 @@ def test_servicenow_agreement_counts_match_pandas(tmp_path: Path) -> None:
     pdca.ingest(path, store=tmp_path)
     with Store.open(tmp_path, read_only=True) as store:
         events, tickets = store.events(), store.tickets()
-        started = time.perf_counter()
         clocks = sla_clocks(events, tickets)
         frame = clocks.to_pandas()
-        seconds = time.perf_counter() - started
         agreement = source_agreement(clocks, events)
     assert len(frame) == 2 * frame["case_id"].nunique()
-    assert seconds < 5, f"all clocks of the ServiceNow log took {seconds:.1f} s"
     want = _servicenow_counts(path)
     got = {
         "both_met": agreement.both_met,
