@@ -206,3 +206,20 @@ def test_the_demo_hint_names_the_command_as_it_was_run(
 ) -> None:
     monkeypatch.setattr(sys, "argv", [argv0, "demo"])
     assert demo_cli._program() == shown
+
+
+def test_ingest_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
+    from pdca import api  # noqa: PLC0415
+    from pdca.errors import StoreError  # noqa: PLC0415
+    from tests.improve.logs import write_log  # noqa: PLC0415
+
+    log = write_log(tmp_path / "log.csv", weeks=2, per_week=5, factor=1.0, change_week=9, seed=1)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(StoreError, match="not a pdca store"):
+        api.ingest(log, source="servicenow", store=precious)
+    assert sorted(p.name for p in precious.iterdir()) == ["notes.txt"]
+    # an empty or new folder, and a store, are fine
+    api.ingest(log, source="servicenow", store=tmp_path / "new")
+    api.ingest(log, source="servicenow", store=tmp_path / "new")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pdca.api.common import choose_log
 from pdca.engine.choice import EngineSettings, open_for_analysis
-from pdca.engine.store import DB_FILE, Store, resolve_store_dir
+from pdca.engine.store import DB_FILE, Store, check_store_dir, resolve_store_dir
 from pdca.errors import InputError, PdcaError, StoreError
 from pdca.ingest.options import LoadOptions
 
@@ -141,6 +141,8 @@ def ingest(
     batch = load_source(path, source, options)
     _refuse_if_nothing_fits(batch.rows_read, len(batch.events), batch.quarantine, path)
     progress("storing")
+    # a folder of someone else's files is not made a store (nothing is written there)
+    check_store_dir(resolve_store_dir(store))
     with Store.open(store) as st:
         result = st.append(batch, derive=_derivations())
         live = any(r["go_live"] is not None and r["log"] == batch.log for r in st.initiatives())
