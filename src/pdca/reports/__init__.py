@@ -7,10 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pdca.reports.review import build_report
 
-DEFAULT_OUT = "pdca-report.html"
-"""Where ``pdca report`` writes the review unless told otherwise."""
-
-__all__ = ["DEFAULT_OUT", "build_report"]
+__all__ = ["build_report"]
 
 
 def __getattr__(name: str) -> Any:
