@@ -47,8 +47,9 @@ EngineOpt = Annotated[
     typer.Option(
         "--engine",
         envvar="PDCA_ENGINE",
+        # help is Rich markup: a bracketed word is escaped (\\[) or Rich takes it for a style
         help="duckdb: the store; spark: a Parquet export (--store DIR) or what pdca.toml's "
-        "[engine.spark] names (default: pdca.toml's [engine], else duckdb).",
+        "\\[engine.spark] names (default: pdca.toml's \\[engine], else duckdb).",
     ),
 ]
 

@@ -113,7 +113,7 @@ def scorecard(
     objectives: Annotated[
         Path | None,
         typer.Option(
-            help="Objectives file (TOML) with [kpi_targets] (default: PDCA_OBJECTIVES, the "
+            help="Objectives file (TOML) with \\[kpi_targets] (default: PDCA_OBJECTIVES, the "
             "store's objectives.toml, else built-in)."
         ),
     ] = None,

@@ -93,9 +93,10 @@ def emit_frame(
     table = Table(title=title)
     for col in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[col])
-        table.add_column(str(col), justify="right" if numeric else "left")
+        table.add_column(Text(str(col)), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+        # Text: a cell is printed as it is, brackets such as [cost] included (not Rich markup)
+        table.add_row(*(Text(_cell(v)) for v in row))
     # a pipe or file gets a wide table rather than 80 columns of wrapped cells
     console = Console()
     if not console.is_terminal:
