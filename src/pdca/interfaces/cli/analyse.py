@@ -20,7 +20,7 @@ from pdca.interfaces.cli.common import (
     user_errors,
     with_progress,
 )
-from pdca.interfaces.cli.output import Format, emit_frame
+from pdca.interfaces.cli.output import Format, emit_frame, with_units
 
 
 class MineFormat(StrEnum):
@@ -167,5 +167,6 @@ def mine(
     out = Format(fmt.value)
     main = part or next(iter(parts))
     if out is Format.TABLE and part is None and "summary" in parts:
-        emit_frame(parts["summary"], out, title=f"{view}: summary")
-    emit_frame(parts[main], out, title=f"{view}: {main}")
+        emit_frame(with_units(parts["summary"], "mine"), out, title=f"{view}: summary")
+    # seconds and shares in human units in a table (TABLE_UNITS); raw in JSON and CSV
+    emit_frame(with_units(parts[main], "mine"), out, title=f"{view}: {main}")

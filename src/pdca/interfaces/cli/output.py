@@ -8,14 +8,100 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pdca.render.format import format_share, format_span
+
 DECLARED = ("objectives", "left_out")
 """``DataFrame.attrs`` keys a result declares itself with: the objectives it used and the KPIs
 it left out (see :func:`declared`)."""
+
+
+DURATION = "duration"
+"""Unit of a column that holds seconds: a table shows each cell as ``3 d 4 h``, ``45 min``."""
+PERCENT = "%"
+"""Unit of a column that holds a share (0-1): a table shows it as a percentage, ``23.2``."""
+UNITS_ATTR = "units"
+"""``DataFrame.attrs`` key: column name → unit (:data:`DURATION` or :data:`PERCENT`), set by
+:func:`with_units` from :data:`TABLE_UNITS`."""
+
+TABLE_UNITS: dict[str, dict[str, str]] = {
+    # pdca sla: the clocks and the summary
+    "sla": {
+        **dict.fromkeys(
+            (
+                "target_s",
+                "calendar_s",
+                "business_s",
+                "paused_calendar_s",
+                "paused_s",
+                "elapsed_s",
+                "time_to_breach_s",
+                "overrun_s",
+            ),
+            DURATION,
+        ),
+        "compliance": PERCENT,
+    },
+    # pdca mine, every view and part (the names mean the same in all of them)
+    "mine": {
+        **dict.fromkeys(
+            (
+                "mean",
+                "median",
+                "min",
+                "max",
+                "p90",
+                "stdev",
+                "total",
+                "duration",
+                "mean_duration",
+                "median_duration",
+                "total_away",
+                "mean_away",
+                "cost",
+                "total_cost",
+                "mean_cost",
+                "median_cost",
+                "time_lost",
+                "mean_time_lost",
+                "median_time_lost",
+            ),
+            DURATION,
+        ),
+        **dict.fromkeys(
+            ("share", "cumulative_share", "escalation_share", "push_to_front_share"), PERCENT
+        ),
+    },
+}
+"""The one declaration of which columns hold seconds or shares, per kind of result: tables show
+them in human units (the unit in the header); JSON and CSV keep the raw numbers."""
+
+
+def with_units(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Mark the columns of ``frame`` that :data:`TABLE_UNITS` declares for ``kind`` (in
+    ``frame.attrs``), so that a table shows them in human units; returns ``frame``."""
+    units = TABLE_UNITS[kind]
+    frame.attrs[UNITS_ATTR] = {c: units[c] for c in frame.columns if c in units}
+    return frame
+
+
+def _header(name: str, unit: str | None) -> str:
+    if unit == DURATION:
+        return f"{name.removesuffix('_s')} ({DURATION})"
+    if unit == PERCENT:
+        return f"{name} (%)"
+    return name
+
+
+def _unit_cell(value: Any, unit: str | None) -> str:
+    if unit is None or value is None or value is pd.NaT or pd.isna(value):
+        return _cell(value)
+    return format_span(float(value)) if unit == DURATION else format_share(float(value))
 
 
 class Format(StrEnum):
@@ -29,6 +115,8 @@ class Format(StrEnum):
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return ""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return f"{int(value):,}"  # one style of thousands separators for every number
     if isinstance(value, float):
         # a table is read by a person: whole numbers with separators, others to 4 digits
         if value.is_integer() or abs(value) >= 1000:
@@ -73,6 +161,9 @@ def emit_frame(
 ) -> None:
     """Print a DataFrame in the chosen format to stdout.
 
+    A table shows the columns :func:`with_units` marked in human units (durations such as
+    ``3 d 4 h``, shares as %, the unit in the header); JSON and CSV keep the raw numbers.
+
     With ``about`` (e.g. :func:`declared`: the objectives used, the KPIs left out) JSON is an
     object ``{"objectives": …, "left_out": …, "rows": [...]}`` instead of the bare list of
     rows, a table prints one line per note under itself, and CSV writes the notes to stderr
@@ -91,12 +182,13 @@ def emit_frame(
         sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=2) + "\n")
         return
     table = Table(title=title)
-    for col in frame.columns:
+    units = [frame.attrs.get(UNITS_ATTR, {}).get(col) for col in frame.columns]
+    for col, unit in zip(frame.columns, units, strict=True):
         numeric = pd.api.types.is_numeric_dtype(frame[col])
-        table.add_column(Text(str(col)), justify="right" if numeric else "left")
+        table.add_column(Text(_header(str(col), unit)), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         # Text: a cell is printed as it is, brackets such as [cost] included (not Rich markup)
-        table.add_row(*(Text(_cell(v)) for v in row))
+        table.add_row(*(Text(_unit_cell(v, u)) for v, u in zip(row, units, strict=True)))
     # a pipe or file gets a wide table rather than 80 columns of wrapped cells
     console = Console()
     if not console.is_terminal:
