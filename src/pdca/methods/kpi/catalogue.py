@@ -5,6 +5,7 @@ The ``definition`` texts are reproduced word for word in ``docs/kpis.md`` (a tes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from pdca.errors import ConfigError
+from pdca.methods.kpi.attribution import Anchor
 from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, elapsed_seconds, sla_clocks
 from pdca.methods.kpi.continuity import CONTINUITY_KPIS
 from pdca.methods.kpi.definition import (
@@ -559,6 +561,42 @@ CATALOGUE.update({k.id: k for k in WORKLOAD_KPIS})
 CATALOGUE.update({k.id: k for k in CONTINUITY_KPIS})  # availability, major and security incidents
 
 
+def _at_resolution(options: Any) -> Anchor:
+    if getattr(options, "view", None) == "cohort":
+        return Anchor.OPENING
+    first = getattr(options, "resolution", "final") == "first"
+    return Anchor.FIRST_RESOLUTION if first else Anchor.FINAL_RESOLUTION
+
+
+def _at_response(options: Any) -> Anchor:
+    cohort = getattr(options, "view", None) == "cohort"
+    return Anchor.OPENING if cohort else Anchor.FIRST_RESPONSE
+
+
+def _at_clock_stop(inputs: Inputs) -> Anchor:
+    objectives = inputs.extra.get("objectives") or Objectives()
+    first = objectives.clock.resolution == "first"
+    return Anchor.FIRST_RESOLUTION if first else Anchor.FINAL_RESOLUTION
+
+
+ATTRIBUTION: dict[str, Callable[[Inputs, Any], Anchor]] = {
+    "volume": lambda _i, _o: Anchor.OPENING,
+    "mttr": lambda _i, o: _at_resolution(o),
+    "mtta": lambda _i, o: _at_response(o),
+    "reopen_rate": lambda _i, _o: Anchor.FIRST_RESOLUTION,
+    "reassignments": lambda _i, _o: Anchor.OPENING,
+    "multi_hop_rate": lambda _i, _o: Anchor.OPENING,
+    "escalation_rate": lambda _i, _o: Anchor.OPENING,
+    "fcr": lambda _i, _o: Anchor.FINAL_RESOLUTION,
+    "sla_source": lambda _i, _o: Anchor.FINAL_RESOLUTION,
+    "sla_response": lambda _i, _o: Anchor.FIRST_RESPONSE,
+    "sla_resolution": lambda i, _o: _at_clock_stop(i),
+}
+"""The KPIs that break down by ``assignment_group`` and ``assignee``, and the event whose group
+and agent a ticket is attributed to (:mod:`pdca.methods.kpi.attribution`; docs/kpis.md, section
+"Breakdowns by team and agent"): the event at the instant that places the ticket in a period."""
+
+
 def get_kpi(kpi_id: str) -> Kpi:
     """The KPI with this id, or a clear error listing the ids."""
     try:
@@ -569,4 +607,4 @@ def get_kpi(kpi_id: str) -> Kpi:
         ) from None
 
 
-__all__ = ["CATALOGUE", "TICKET_BREAKDOWNS", "State", "get_kpi"]
+__all__ = ["ATTRIBUTION", "CATALOGUE", "TICKET_BREAKDOWNS", "State", "get_kpi"]

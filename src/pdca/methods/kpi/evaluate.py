@@ -13,7 +13,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from pdca.errors import ConfigError
-from pdca.methods.kpi.catalogue import TICKET_BREAKDOWNS, get_kpi
+from pdca.methods.kpi.attribution import ASSIGNEE, ATTRIBUTION_BREAKDOWNS, attributed
+from pdca.methods.kpi.catalogue import ATTRIBUTION, TICKET_BREAKDOWNS, get_kpi
 from pdca.methods.kpi.definition import AT, DEN, NUM, VALUE, Aggregation, Inputs, Kpi
 from pdca.methods.kpi.survival import CENSORED, EVENT, EVENTS, summarise
 from pdca.methods.kpi.units import PERIOD_UNITS, period_end, period_starts, snapshot_grid
@@ -32,10 +33,20 @@ class Query:
     period: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    refuse_empty_breakdowns: bool = True
+    """Refuse a breakdown by a ticket attribute, group or agent that the log never records
+    (:func:`_check_recorded`) rather than report one row with an empty label."""
+
+
+def _allowed(kpi: Kpi) -> set[str]:
+    allowed = (set(TICKET_BREAKDOWNS) if kpi.ticket_breakdowns else set()) | set(kpi.breakdowns)
+    if kpi.id in ATTRIBUTION:
+        allowed |= set(ATTRIBUTION_BREAKDOWNS)
+    return allowed
 
 
 def _check(kpi: Kpi, query: Query) -> None:
-    allowed = (set(TICKET_BREAKDOWNS) if kpi.ticket_breakdowns else set()) | set(kpi.breakdowns)
+    allowed = _allowed(kpi)
     if kpi.id == "time_in_state":
         allowed |= {Col.ACTIVITY, Col.ASSIGNMENT_GROUP, Col.SUPPORT_LEVEL}
     for name in query.by:
@@ -48,6 +59,39 @@ def _check(kpi: Kpi, query: Query) -> None:
             )
     if query.period is not None and query.period not in PERIOD_UNITS:
         raise ConfigError(f"unknown period {query.period!r}", "use day, week or month")
+
+
+def _recorded(inputs: Inputs) -> dict[str, bool]:
+    """Whether the log records each ticket attribute, group and agent (asked once per inputs)."""
+    memo = inputs.extra.setdefault("_memo", {})
+    if "recorded" not in memo:
+        t, e = inputs.tickets, inputs.events
+        tickets = t.aggregate(**{c: t[c].count() for c in TICKET_BREAKDOWNS}).execute()
+        events = e.aggregate(
+            **{
+                Col.ASSIGNMENT_GROUP: e[Col.ASSIGNMENT_GROUP].count(),
+                ASSIGNEE: e[Col.RESOURCE].count(),
+            }
+        ).execute()
+        counts = {**tickets.iloc[0].to_dict(), **events.iloc[0].to_dict()}
+        memo["recorded"] = {c: bool(n) for c, n in counts.items()}
+    recorded: dict[str, bool] = memo["recorded"]
+    return recorded
+
+
+def _check_recorded(inputs: Inputs, kpi: Kpi, query: Query) -> None:
+    """Refuse a breakdown whose every value is missing in the log, naming those it has."""
+    checked = [b for b in query.by if b in (*TICKET_BREAKDOWNS, *ATTRIBUTION_BREAKDOWNS)]
+    if not checked or not query.refuse_empty_breakdowns:
+        return
+    recorded = _recorded(inputs)
+    missing = [b for b in checked if not recorded[b]]
+    if missing:
+        have = sorted(b for b in _allowed(kpi) if recorded.get(b, True))
+        raise ConfigError(
+            f"this log records no {', no '.join(missing)}: every ticket would have an empty label",
+            f"break {kpi.id} down by one it records: {', '.join(have)}",
+        )
 
 
 def _span(inputs: Inputs) -> tuple[datetime, datetime]:
@@ -123,11 +167,15 @@ def evaluate(inputs: Inputs, query: Query) -> pd.DataFrame:
     """The KPI per period and breakdown: columns ``[period] [by…] value n [previous change]``."""
     kpi = get_kpi(query.kpi)
     _check(kpi, query)
+    _check_recorded(inputs, kpi, query)
     options = kpi.parse_options(query.options)
     if kpi.snapshot:
         extra = {**inputs.extra, "grid": _grid(inputs, query)}
         inputs = replace(inputs, extra=extra)
     units = kpi.units(inputs, options)
+    who = tuple(b for b in query.by if b in ATTRIBUTION_BREAKDOWNS)
+    if who and kpi.id in ATTRIBUTION:
+        units = attributed(units, inputs.events, ATTRIBUTION[kpi.id](inputs, options), who)
     if not kpi.snapshot:
         if query.start is not None:
             units = units.filter(units[AT] >= query.start)
