@@ -209,13 +209,17 @@ def sla(
     clock: str | None = None,
     running: bool = False,
     breached: bool = False,
+    top: int | None = None,
 ) -> pd.DataFrame:
     """The SLA clocks of every ticket (one row per ticket and clock, see docs/sla.md), with the
     verdict the source recorded (``source_met``, when it records one) beside pdca's.
 
     ``clock`` keeps only ``response`` or ``resolution``; ``running`` only clocks still running
-    (with their time to breach); ``breached`` only breached clocks.
+    (with their time to breach); ``breached`` only breached clocks. With ``top``, the ``top``
+    most urgent of them in that order (:func:`most_urgent`), else every row by ticket and clock.
     """
+    if top is not None and top < 0:
+        raise InputError(f"--top {top} is negative", "give a number of rows, e.g. --top 20")
     if clock not in (None, RESPONSE, RESOLUTION):
         raise InputError(f"unknown clock {clock!r}", "use response or resolution")
     resolved = resolve_objectives(objectives, store=store)
@@ -237,7 +241,107 @@ def sla(
         if breached:
             table = table.filter(table[ClockCol.BREACHED])
         frame: pd.DataFrame = table.order_by([Col.CASE_ID, ClockCol.CLOCK]).to_pandas()
+    if top is not None:
+        frame = most_urgent(frame, only_urgent=not (running or breached)).head(top)
+        frame = frame.reset_index(drop=True)
     return _declare(frame, resolved, {})
+
+
+ABOUT_TO_BREACH = 0.2
+"""A running clock is *about to breach* when it has not breached yet and less than this share of
+its target is left (time to breach < 20 % of the target)."""
+OVERRUN_S = "overrun_s"
+"""Column :func:`most_urgent` adds for the tables: elapsed minus target of a breached clock."""
+SUMMARY_COUNTS = ("clocks", "met", "breached", "running", "about_to_breach")
+"""The counts of :func:`sla_summary`, in its column order (then ``compliance``)."""
+
+
+def _states(clocks: pd.DataFrame) -> pd.DataFrame:
+    """Per clock: measured (has a target and a measurement), met, breached, running in time,
+    about to breach (see :func:`sla_summary`)."""
+    verdict = clocks[ClockCol.BREACHED].astype("boolean")
+    measured = verdict.notna()
+    is_breached = measured & verdict.fillna(value=False)
+    running = clocks[ClockCol.RUNNING].astype("boolean").fillna(value=False)
+    in_time = measured & running & ~is_breached
+    left = clocks[ClockCol.TIME_TO_BREACH_S].astype("float64")
+    target = clocks[ClockCol.TARGET_S].astype("float64")
+    return pd.DataFrame(
+        {
+            "clocks": measured,
+            "met": measured & ~running & ~is_breached,
+            "breached": is_breached,
+            "running": in_time,
+            "about_to_breach": in_time & (left < ABOUT_TO_BREACH * target).fillna(value=False),
+        },
+        index=clocks.index,
+    ).astype(bool)
+
+
+def sla_summary(clocks: pd.DataFrame) -> pd.DataFrame:
+    """How the SLA clocks stand, per clock and priority — and per service when the clocks have
+    services — after one row per clock over all tickets (``by`` = ``all``).
+
+    ``clocks`` is a result of :func:`sla`. Columns ``by`` (``all``, ``priority`` or
+    ``service``), ``group`` (its value; ``(none)`` when empty), ``clock``, then counts:
+    ``clocks`` measured (with a target and a measurement; clocks without a target are not
+    counted), ``met`` (stopped within the target), ``breached`` (stopped or still running past
+    the target), ``running`` (still running, within the target), ``about_to_breach`` (running
+    clocks with less than :data:`ABOUT_TO_BREACH` of their target left) — ``clocks`` = ``met`` +
+    ``breached`` + ``running`` — and ``compliance``, the share met of the clocks with a verdict
+    (``met / (met + breached)``; empty when there are none).
+    """
+    states = _states(clocks)
+    keys = pd.DataFrame(
+        {
+            ClockCol.CLOCK: clocks[ClockCol.CLOCK].astype(str),
+            Col.PRIORITY: clocks[Col.PRIORITY].astype("string").fillna("(none)"),
+            Col.SERVICE: clocks[Col.SERVICE].astype("string").fillna("(none)"),
+            "all": "all",
+        },
+        index=clocks.index,
+    )
+    groupings = ["all", Col.PRIORITY]
+    if clocks[Col.SERVICE].notna().any():
+        groupings.append(Col.SERVICE)
+    parts = []
+    for by in groupings:
+        joined = pd.concat([keys[[ClockCol.CLOCK, by]], states], axis=1)
+        counts = joined.groupby([ClockCol.CLOCK, by], sort=True)[list(SUMMARY_COUNTS)].sum()
+        counts = counts.reset_index().rename(columns={by: "group"})
+        counts.insert(0, "by", by)
+        parts.append(counts)
+    columns = ["by", "group", ClockCol.CLOCK, *SUMMARY_COUNTS]
+    out = pd.concat(parts, ignore_index=True)[columns]
+    for col in SUMMARY_COUNTS:
+        out[col] = out[col].astype("int64")
+    decided = out["met"] + out["breached"]
+    out["compliance"] = (out["met"] / decided.where(decided > 0)).astype("float64")
+    out.attrs = dict(clocks.attrs)
+    return out
+
+
+def most_urgent(clocks: pd.DataFrame, *, only_urgent: bool = False) -> pd.DataFrame:
+    """The clocks, most urgent first: running clocks within their target by time to breach
+    (least left first), then breached clocks by overrun (elapsed minus target, largest first),
+    then the others in their order. ``only_urgent`` leaves the others out. Adds no column."""
+    states = _states(clocks)
+    overrun = clocks[ClockCol.ELAPSED_S].astype("float64") - clocks[ClockCol.TARGET_S].astype(
+        "float64"
+    )
+    rank = pd.Series(2, index=clocks.index)
+    rank[states["breached"]] = 1
+    rank[states["running"]] = 0
+    key = pd.Series(0.0, index=clocks.index)
+    key[states["running"]] = clocks.loc[states["running"], ClockCol.TIME_TO_BREACH_S]
+    key[states["breached"]] = -overrun[states["breached"]]
+    order = pd.DataFrame({"rank": rank, "key": key.fillna(0.0), "at": range(len(clocks))})
+    order = order.sort_values(["rank", "key", "at"], kind="stable")
+    if only_urgent:
+        order = order[order["rank"] < 2]  # the others are not urgent
+    out = clocks.iloc[order["at"].to_numpy()]
+    out.attrs = dict(clocks.attrs)
+    return out
 
 
 def sla_agreement(
