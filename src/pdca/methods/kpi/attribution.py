@@ -41,12 +41,13 @@ class Anchor(StrEnum):
 
 
 _NAMED_AT = (
-    "the group (agent) named on that event; if it names none, the last group (agent) named "
-    "on an event before it; empty if no event up to it names one."
+    "the ticket goes to the group (agent) named on that event or, if it names none, to the last "
+    "group (agent) named on an event before it; to none if no event up to it names one."
 )
 RULES: dict[Anchor, str] = {
     Anchor.OPENING: (
-        "The first group (agent) named on any of the ticket's events; empty if none names one."
+        "The ticket goes to the first group (agent) named on any of its events; to none if no "
+        "event names one."
     ),
     Anchor.FIRST_RESPONSE: (
         "The event of the first response is the ticket's first event in a worked state; "
