@@ -312,3 +312,22 @@ def process_map(
         min_edge_share=min_edge_share,
         title=title or f"Process map of {name} ({key.name})",
     )
+
+
+def column_values(
+    column: str,
+    *,
+    store: Path | str | None = None,
+    engine: EngineSettings | str | None = None,
+    log: str | None = None,
+    limit: int = 12,
+) -> list[str]:
+    """The values an event column takes in a log, most frequent first (at most ``limit``): what
+    a ``--filter COLUMN=…`` that keeps nothing could have named."""
+    with open_for_analysis(store, engine) as st:
+        events = st.events(choose_log(st, log))
+        counts = events[column].value_counts()
+        count = counts.columns[-1]
+        top = counts.filter(counts[column].notnull()).order_by(counts[count].desc()).limit(limit)
+        frame: pd.DataFrame = top.to_pandas()
+    return [str(v) for v in frame[column]]

@@ -8,19 +8,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from pdca import api
-from pdca.errors import ConfigError
+from pdca.errors import ConfigError, PdcaError
 from pdca.ingest.options import LoadOptions
 from pdca.interfaces.cli.common import (
     EngineOpt,
     StoreOpt,
     app,
     engine_name,
+    err,
     user_errors,
     with_progress,
 )
 from pdca.interfaces.cli.output import Format, emit_frame, with_units
+from pdca.methods.mining.activity import KEY_COLUMNS
 
 
 class MineFormat(StrEnum):
@@ -170,3 +173,36 @@ def mine(
         emit_frame(with_units(parts["summary"], "mine"), out, title=f"{view}: summary")
     # seconds and shares in human units in a table (TABLE_UNITS); raw in JSON and CSV
     emit_frame(with_units(parts[main], "mine"), out, title=f"{view}: {main}")
+    if parts[main].empty and file is None:
+        _say_what_values_exist(chosen, store=store, engine=engine_name(engine), log=log)
+
+
+def _say_what_values_exist(
+    filters: tuple[str, ...], *, store: Path | None, engine: str | None, log: str | None
+) -> None:
+    """Under an empty result, one line per ``COLUMN=…`` filter: the values the column takes
+    (``priority=1`` keeps nothing where priorities read ``1 - Critical``)."""
+    from pdca.api.analyse import column_values  # noqa: PLC0415 (only under an empty result)
+
+    for text in filters:
+        name, sep, wanted = text.partition("=")
+        if not sep or name.endswith("!") or name.strip() not in KEY_COLUMNS:
+            continue
+        column = name.strip()
+        try:
+            values = column_values(column, store=store, engine=engine, log=log)
+        except PdcaError:  # the result stands; the hint is a courtesy
+            continue
+        if all(v.strip() in values for v in wanted.split(",") if v.strip()):
+            continue  # every value it names occurs: another filter emptied the result
+        shown = (
+            f"the values of {column} in the log are {', '.join(map(repr, values))} (most "
+            "frequent first)"
+            if values
+            else f"the log records no {column}"
+        )
+        err.print(
+            Text(f"nothing kept by --filter {text}: {shown}"),
+            soft_wrap=True,
+            highlight=False,
+        )
