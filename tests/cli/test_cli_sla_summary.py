@@ -6,6 +6,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -87,15 +88,17 @@ def test_summary_counts_recomputed_from_the_clocks(generated: str) -> None:
     by_priority = got[got["by"] == "priority"].set_index(["clock", "group"])
     want = _expected(clocks)
     assert len(by_priority) == len(want) == 8
-    for (clock, prio), row in want.iterrows():
-        mine = by_priority.loc[(clock, prio)]
+    for key, row in want.iterrows():
+        clock, prio = cast("tuple[str, str]", key)
+        mine = by_priority.loc[[(clock, prio)]].iloc[0]
         for col in ("clocks", "met", "breached", "running", "about_to_breach"):
             assert mine[col] == row[col], (clock, prio, col)
         assert mine["compliance"] == pytest.approx(row["compliance"])
     total = got[got["by"] == "all"].set_index("clock")
     for clock in ("response", "resolution"):
-        assert total.loc[clock, "clocks"] == want.loc[clock, "clocks"].sum()
-        assert total.loc[clock, "running"] == want.loc[clock, "running"].sum()
+        part = want[want.index.get_level_values("clock") == clock]
+        for col in ("clocks", "running"):
+            assert total.loc[[clock], col].iloc[0] == part[col].sum()
     # the log has some of each, so the counts above are not trivially zero
     assert want["breached"].sum() > 0
     assert want["running"].sum() > 0
@@ -126,11 +129,11 @@ def test_summary_on_a_hand_counted_log(tmp_path: Path) -> None:
     got = sla_summary(api.sla(store=store))
     total = got[got["by"] == "all"].set_index("clock")
     counts = ["clocks", "met", "breached", "running", "about_to_breach"]
-    assert total.loc["response", counts].tolist() == [4, 3, 1, 0, 0]
-    assert total.loc["resolution", counts].tolist() == [4, 1, 1, 2, 1]
-    assert total.loc["resolution", "compliance"] == 0.5
+    assert total.loc[["response"], counts].iloc[0].tolist() == [4, 3, 1, 0, 0]
+    assert total.loc[["resolution"], counts].iloc[0].tolist() == [4, 1, 1, 2, 1]
+    assert total.loc[["resolution"], "compliance"].iloc[0] == 0.5
     p2 = got[(got["by"] == "priority") & (got["group"] == "2 - High")].set_index("clock")
-    assert p2.loc["resolution", ["running", "about_to_breach"]].tolist() == [2, 1]
+    assert p2.loc[["resolution"], ["running", "about_to_breach"]].iloc[0].tolist() == [2, 1]
     assert ABOUT_TO_BREACH == 0.2
     assert "service" not in set(got["by"])  # this log has no services
 
@@ -151,9 +154,9 @@ def test_summary_by_service_when_the_log_has_services() -> None:
     )
     got = sla_summary(clocks).set_index(["by", "group"])
     counts = ["clocks", "met", "breached", "running", "about_to_breach"]
-    assert got.loc[("service", "Mail"), counts].tolist() == [2, 1, 0, 1, 1]
-    assert got.loc[("service", "VPN"), counts].tolist() == [1, 0, 1, 0, 0]
-    assert got.loc[("service", "(none)"), "clocks"] == 0  # no target: not measured
+    assert got.loc[[("service", "Mail")], counts].iloc[0].tolist() == [2, 1, 0, 1, 1]
+    assert got.loc[[("service", "VPN")], counts].iloc[0].tolist() == [1, 0, 1, 0, 0]
+    assert got.loc[[("service", "(none)")], "clocks"].iloc[0] == 0  # no target: not measured
     assert got.loc[("priority", "1"), "compliance"] == 0.5
 
 
