@@ -141,3 +141,11 @@ def test_sla_agreement_in_percent(tmp_path: Path) -> None:
         runner.invoke(app, ["sla", "--store", store, "--agreement", "-f", "json"]).stdout
     )
     assert record["agreement"] == 0.5
+
+
+def test_every_declared_unit_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sla.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### Units") :]
+    for kind, columns in TABLE_UNITS.items():
+        for column in columns:
+            assert f"`{column}`" in section or column.endswith("_s"), (kind, column)
