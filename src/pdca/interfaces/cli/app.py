@@ -60,7 +60,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sla": (
         "measure",
         "Measure",
-        "SLA clocks per ticket: elapsed business time, target, breach, time to breach.",
+        "SLA clocks: a summary per priority and service, then the most urgent tickets.",
     ),
     "mine": (
         "analyse",
@@ -83,7 +83,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         (
             "Write the monthly service review (scorecard, control charts, process map, "
             "findings).\nExits with 1 when a section could not be computed (the file names it "
-            "at the top)."
+            "at the top); a section\nthat does not apply (the improvement register on Spark) is "
+            "left out and said on stderr."
         ),
     ),
     "demo": (
