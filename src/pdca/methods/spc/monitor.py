@@ -289,7 +289,8 @@ def monitor(
             if drawn is not None:
                 found.panels[(kpi.id, group)] = drawn
     overview = pd.DataFrame(charts, columns=list(CHART_COLUMNS))
-    overview["left_out"] = overview["left_out"].fillna("")
+    left = overview["left_out"].astype(object)
+    overview["left_out"] = left.where(left.notna(), "")
     counts = ("points", "counted", "phase1", "signals", "min_n")
     found.charts = overview.astype(dict.fromkeys(counts, "Int64"))
     found.signals = pd.DataFrame(signals, columns=list(SIGNAL_COLUMNS))
