@@ -367,6 +367,11 @@ _EXPORTERS: dict[str, Callable[[Path, Path | str | None, str | None], list[Path]
 }
 
 
+def exporter_names() -> list[str]:
+    """The formats ``pdca export --to`` writes: the built-ins and those registered."""
+    return sorted(_EXPORTERS)
+
+
 def register_exporter(
     name: str, exporter: Callable[[Path, Path | str | None, str | None], list[Path]]
 ) -> None:
