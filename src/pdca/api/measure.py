@@ -18,7 +18,7 @@ from pdca.methods.kpi.bands import BANDS
 from pdca.methods.kpi.catalogue import CATALOGUE, get_kpi
 from pdca.methods.kpi.clock import RESOLUTION, RESPONSE, ClockCol, sla_clocks
 from pdca.methods.kpi.continuity import CONTINUITY_KPIS
-from pdca.methods.kpi.definition import Inputs
+from pdca.methods.kpi.definition import Aggregation, Inputs
 from pdca.methods.kpi.evaluate import PERIOD, Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
@@ -93,6 +93,9 @@ def kpi_catalogue() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_AVERAGES = (Aggregation.MEAN, Aggregation.MEDIAN)
+
+
 def kpi(
     kpis: Sequence[str] = (),
     *,
@@ -145,6 +148,10 @@ def kpi(
                     period=period,
                     min_n=min_n_of(definition),
                 )
+            if "statistic" not in frame and definition.aggregation in _AVERAGES:
+                # the label says which average the value is (mean unless --option statistic=…)
+                used = getattr(definition.parse_options(query.options), "statistic", None)
+                frame.insert(1, "statistic", used or definition.aggregation.value)
             frame["unit"] = definition.unit
             band = BANDS.get(kpi_id)
             frame["benchmark"] = f"{band.text} ({band.source})" if band else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pdca import api
 from tests.improve.logs import START, write_log
@@ -41,3 +42,18 @@ def test_partial_and_sparse_periods_are_noted(tmp_path: Path) -> None:
         assert f"few: n = {n} < 5" in note
     busy = mttr[(mttr["priority"] == "3 - Moderate") & (mttr["n"] >= 5)]
     assert not any("few" in note for note in busy["note"])
+
+
+def test_an_average_says_which_statistic_it_is(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.csv", weeks=3, per_week=10, factor=1.0, change_week=99, seed=6)
+    store = tmp_path / "store"
+    api.ingest(log, source="servicenow", store=store)
+    raw = api.tickets(store=store)
+    hours = (raw["resolved_at"] - raw["opened_at"]).dt.total_seconds() / 3600
+    mean = api.kpi(["mttr"], store=store)
+    median = api.kpi(["mttr"], store=store, options={"mttr": {"statistic": "median"}})
+    assert list(mean["statistic"]) == ["mean"]
+    assert list(median["statistic"]) == ["median"]
+    assert float(median["value"].iloc[0]) == pytest.approx(hours.median())
+    assert float(mean["value"].iloc[0]) == pytest.approx(hours.mean())
+    assert "statistic" not in api.kpi(["volume"], store=store)
