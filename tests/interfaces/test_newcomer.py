@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SERVICENOW, shared_file
+from tests.conftest import SERVICENOW, VOLVO, shared_file
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def demo_run(newcomer: Path) -> subprocess.CompletedProcess[str]:
     return run(newcomer, "demo", "--tickets", "2000")
 
 
-@pytest.fixture(scope="module", params=["demo", "servicenow"])
+@pytest.fixture(scope="module", params=["demo", "servicenow", "volvo"])
 def walk(
     request: pytest.FixtureRequest,
     newcomer: Path,
@@ -113,10 +113,10 @@ def walk(
     if request.param == "demo":
         assert demo_run.returncode == 0, demo_run.stderr
         return _walk(newcomer, "pdca-demo")
-    log = shared_file(SERVICENOW)  # skips, saying why, without the public logs
-    imported = run(newcomer, "ingest", str(log), "--store", "servicenow")
+    log = shared_file(SERVICENOW if request.param == "servicenow" else VOLVO)  # skips, saying why
+    imported = run(newcomer, "ingest", str(log), "--store", request.param)
     assert imported.returncode == 0, imported.stderr
-    return _walk(newcomer, "servicenow")
+    return _walk(newcomer, request.param)
 
 
 def _tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
