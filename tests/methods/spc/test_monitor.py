@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from pdca import api
 from pdca.engine.store import Store
 from pdca.errors import ConfigError
-from pdca.interfaces.cli.app import app
+from pdca.interfaces.cli.app import app, load_all
 from pdca.methods.kpi.catalogue import CATALOGUE, get_kpi
 from pdca.methods.kpi.definition import Aggregation, Inputs
 from pdca.methods.spc import IMR
@@ -330,6 +330,7 @@ def test_docs_state_the_rules_word_for_word_and_every_option() -> None:
     ]
     for name, body in blocks:
         assert f"**{name}** — {flat(body)}" in flat(text), f"{name} differs from docs/monitor.md"
+    load_all()  # the command modules load on use; this test reads their options
     commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
     for command in ("spc", "monitor"):
         for param in commands[command].params:

@@ -114,8 +114,11 @@ def test_periods_after_the_last_opening_hold_only_old_tickets() -> None:
         "no ticket opened after 2024-02-14 is in the log: the tickets resolved in this week are "
         "only old ones"
     )
-    # shares and counts are not durations: only the cut periods
-    assert completeness(get_kpi("volume"), WEEKS, "week", extract, horizon=None)[6] is None
+    # shares are not durations: only the cut periods; the volume counted at opening is cut
+    assert completeness(get_kpi("fcr"), WEEKS, "week", extract, horizon=None)[6] is None
+    volume = completeness(get_kpi("volume"), WEEKS, "week", extract, horizon=None)[6]
+    assert volume is not None
+    assert volume.startswith("no ticket opened after 2024-02-14 is in the log (an extract")
 
 
 @pytest.mark.parametrize("kpi", ["volume", "fcr", "backlog"])
@@ -261,3 +264,18 @@ def test_the_cli_states_n_the_left_out_weeks_and_the_minimum_n(quiet: Path) -> N
     assert row["left_out"].startswith(said)
     assert row["min_n"] == 5
     assert row["counted"] == row["points"] - 14
+
+
+def test_volume_after_the_last_opening_of_an_extract_is_cut() -> None:
+    # tickets opened from 4 January to 13 February, followed until 30 June (an extract)
+    window = Window(datetime(2021, 1, 4), datetime(2021, 6, 30), datetime(2021, 2, 13, 12))
+    weeks = [datetime(2021, 2, 1), datetime(2021, 2, 8), datetime(2021, 2, 15)]
+    reasons = completeness(get_kpi("volume"), weeks, "week", window, horizon=None)
+    assert reasons[0] is None
+    # the week of 8 February ends on the 15th, more than a day after the last opening
+    assert reasons[1] is not None
+    assert "no ticket opened after 2021-02-13" in reasons[1]
+    assert reasons[2] is not None
+    # a log whose last opening is (nearly) its last event is no extract: nothing more is cut
+    whole = Window(datetime(2021, 1, 4), datetime(2021, 2, 21, 23), datetime(2021, 2, 21, 22))
+    assert completeness(get_kpi("volume"), weeks, "week", whole, horizon=None) == [None] * 3

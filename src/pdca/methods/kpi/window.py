@@ -11,6 +11,9 @@ A log is a window on a service desk: its first and last events. A period of a KP
   is too low; and when the window records the last ticket opening, the periods that end more
   than a day (an hour, for days) after it hold only old tickets (an extract of the tickets
   opened in a range of dates, followed until they close), so the quick ones are missing;
+- a count of tickets placed at their opening (volume), when the log is an extract of the tickets
+  opened up to a date but followed for longer: the periods that end more than a day (an hour,
+  for days) after the last opening count too few;
 - a duration placed at its start (time in a state, placed when the state began; a cohort view
   of time to resolve, placed at the opening): in the periods that start less than the horizon
   before the log ends, the long ones have not finished yet, so again the value is too low.
@@ -47,6 +50,8 @@ MIN_N_MEASUREMENT = 5
 """Fewest units behind a period's mean or median (or other per-period value) that count."""
 MIN_N_PROPORTION = 10
 """Fewest units behind a period's share (in %) that count."""
+OPENED_FLOWS = frozenset({"volume"})
+"""Counts of tickets placed at their opening: cut after the last opening of an extract."""
 STARTS_AT_BEGIN = frozenset({"time_in_state"})
 """Duration KPIs placed at the instant the measured time begins rather than where it stops."""
 STOP_WORDS = {
@@ -177,6 +182,8 @@ def _reason(
     end = period_end(begin, period)
     slack = timedelta(hours=1) if period == "day" else timedelta(days=1)
     cut = _cut(begin, end, slack, period, window)
+    if cut is None and kpi.id in OPENED_FLOWS:
+        cut = _extract(end, slack, period, window)
     if cut is not None or place is None:
         return cut
     verb = STOP_WORDS.get(kpi.id, "measured")
@@ -197,6 +204,17 @@ def _cut(
     if end - slack > window.end:
         return f"partial last {period}: the log ends on {_day(window.end)}"
     return None
+
+
+def _extract(end: datetime, slack: timedelta, period: str, window: Window) -> str | None:
+    """A flow counted at the opening, in a period after the last opening of an extract."""
+    opened = window.opened_end
+    if opened is None or window.end - opened <= slack or end - slack <= opened:
+        return None
+    return (
+        f"no ticket opened after {_day(opened)} is in the log (an extract of the tickets opened "
+        f"until then): the count of this {period} is cut"
+    )
 
 
 def _truncated(
@@ -241,7 +259,7 @@ def period_notes(
 ) -> list[str]:
     """Per row of a KPI table: why its period is incomplete (see the module docstring) and
     whether it holds fewer than ``min_n`` units, in plain words ("" when neither)."""
-    window = window_of(inputs, openings=is_duration(kpi))
+    window = window_of(inputs, openings=is_duration(kpi) or kpi.id in OPENED_FLOWS)
     horizon = None
     if window is not None and placement(kpi, options) is not None:
         statistic = getattr(options, "statistic", None)

@@ -43,7 +43,9 @@ Incomplete periods
     at its stop (time to resolve, to respond), the periods that end less than the horizon after
     the log starts, which can only hold the tickets opened after it started, and the periods
     that end more than a day (an hour, for days) after the last ticket opening, which hold only
-    old tickets; for a duration placed at its start (time in a state), the periods that start
+    old tickets; for the volume (counted at the opening), the periods that end more than a day
+    after the last ticket opening of a log that goes on after it (an extract); for a duration
+    placed at its start (time in a state), the periods that start
     less than the horizon before the log ends. The horizon is the duration up to which the KPI's
     tickets in the log fill 90 % of all their hours (for a median: the 90th percentile of the
     durations), at most half the time from the log's start to its last ticket opening.
