@@ -221,3 +221,19 @@ def test_a_filter_that_keeps_nothing_names_the_values_there_are(walk: Walk) -> N
         assert done.returncode == 0
         assert len(done.stdout.splitlines()) > 1
         assert "nothing kept" not in done.stderr
+
+
+def test_the_readme_set_up_is_what_is_walked_and_tested() -> None:
+    """The README's two set-up commands: the first runs the demo this walk runs (with the
+    `pdca` of the venv it makes), the second is the test command `.ci/run` runs verbatim."""
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in setup.split("```bash")[1:]]
+    commands = [
+        line for block in blocks for line in block.splitlines() if line and not line.startswith("#")
+    ]
+    assert len(commands) == 2, commands
+    assert commands[0].endswith("&& .venv/bin/pdca demo")
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert commands[1] in ci

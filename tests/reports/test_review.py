@@ -108,3 +108,17 @@ def test_chromium_renders_scorecard_charts_and_process_map(
     )
     assert shot.exists()
     assert _ink(shot) > 0.02  # a page with tables and pictures, not a blank one
+
+
+def test_totals_of_many_tickets_read_as_whole_units(report: tuple[Path, Path]) -> None:
+    from pdca import api  # noqa: PLC0415
+    from pdca.render.format import format_span  # noqa: PLC0415
+
+    store, out = report
+    text = out.read_text(encoding="utf-8")
+    assert "Total waiting (all tickets)" in text
+    slow = api.mine("bottlenecks", store=store, top=5)
+    for total in slow["total"]:
+        assert format_span(float(total)) in text
+    # no "134240.4 d": days of a total carry separators and whole units
+    assert not re.search(r"\d{4,}\.\d d", text)

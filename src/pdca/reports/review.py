@@ -21,6 +21,7 @@ from pdca.engine.choice import EngineSettings, engine_session
 from pdca.errors import ConfigError, InputError, PdcaError
 from pdca.model.objectives import Resolved
 from pdca.render import control_chart_svg, format_duration
+from pdca.render.format import format_span
 from pdca.reports.html import (
     Section,
     chart,
@@ -78,6 +79,13 @@ def _hours(seconds: Any) -> str:
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return ""
     return format_duration(float(seconds))
+
+
+def _span(seconds: Any) -> str:
+    """A total of many tickets' time: whole units with thousands separators (``1,204 d 3 h``)."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return ""
+    return format_span(float(seconds))
 
 
 def _pct(value: Any) -> str:
@@ -256,12 +264,12 @@ def process(ctx: Context) -> Section:
                 slow,
                 columns={
                     slow.columns[0]: "Step",
-                    "total": "Total waiting",
+                    "total": "Total waiting (all tickets)",
                     "share": "Share",
                     "median": "Median wait",
                     "cases": "Tickets",
                 },
-                formats={"total": _hours, "median": _hours, "share": _pct},
+                formats={"total": _span, "median": _hours, "share": _pct},
             )
         )
     return Section("process", "How tickets flow", "".join(lines))
@@ -284,9 +292,9 @@ def pingpong(ctx: Context) -> Section:
                 "via": "Bounced via",
                 "bounces": "Bounces",
                 "tickets": "Tickets",
-                "total_away": "Time away",
+                "total_away": "Time away (all tickets)",
             },
-            formats={"total_away": _hours},
+            formats={"total_away": _span},
         ),
     ]
     esc_parts = api.mine_parts("escalation", store=ctx.store, engine=ctx.engine, log=ctx.log)
