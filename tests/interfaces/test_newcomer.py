@@ -237,3 +237,14 @@ def test_the_readme_set_up_is_what_is_walked_and_tested() -> None:
     assert commands[0].endswith("&& .venv/bin/pdca demo")
     ci = (root / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert commands[1] in ci
+
+
+def test_kpi_with_no_arguments_lists_what_it_left_out_and_how_to_enable_it(walk: Walk) -> None:
+    done = walk.steps["kpi"]
+    assert done.returncode == 0, done.stderr
+    flat = " ".join(done.stdout.split())
+    # no objectives file gives these parts: each KPI that needs one is named with the fix
+    assert "Left out cost_per_ticket: no [cost] per_month in the objectives" in flat
+    assert "Left out tickets_per_user: no [organisation] users" in flat
+    assert "Left out availability" in flat  # no [continuity] section (the demo's file has none)
+    assert "[continuity]" in flat
