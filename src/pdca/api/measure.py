@@ -138,11 +138,12 @@ def kpi(
             )
             frame = evaluate(inputs, query)
             definition = get_kpi(kpi_id)
+            parsed = definition.parse_options(query.options)
             if period is not None and len(frame):
                 frame["note"] = period_notes(
                     inputs,
                     definition,
-                    definition.parse_options(query.options),
+                    parsed,
                     starts=frame[PERIOD].tolist(),
                     counts=frame["n"].tolist() if "n" in frame else [None] * len(frame),
                     period=period,
@@ -150,7 +151,7 @@ def kpi(
                 )
             if "statistic" not in frame and definition.aggregation in _AVERAGES:
                 # the label says which average the value is (mean unless --option statistic=…)
-                used = getattr(definition.parse_options(query.options), "statistic", None)
+                used = getattr(parsed, "statistic", None)
                 frame.insert(1, "statistic", used or definition.aggregation.value)
             frame["unit"] = definition.unit
             band = BANDS.get(kpi_id)

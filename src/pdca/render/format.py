@@ -16,6 +16,20 @@ def format_count(value: float) -> str:
     return f"{round(value):,}"
 
 
+def _under_a_day(seconds: float) -> str | None:
+    """A non-negative duration under a day in two units at most (``45 s``, ``12 min 5 s``,
+    ``4 h 10 min``), or None from a day on (the two formats differ only there)."""
+    whole = round(seconds)
+    if whole < _MINUTE:
+        return "< 1 s" if whole == 0 and seconds > 0 else f"{whole} s"
+    if whole < _HOUR:
+        return _two(whole // _MINUTE, "min", whole % _MINUTE, "s")
+    minutes = round(seconds / _MINUTE)
+    if minutes < _DAY // _MINUTE:
+        return _two(minutes // 60, "h", minutes % 60, "min")
+    return None
+
+
 def format_duration(seconds: float) -> str:
     """A duration in seconds, rounded to two units at most.
 
@@ -28,15 +42,8 @@ def format_duration(seconds: float) -> str:
         return "\N{EN DASH}"
     if seconds < 0:
         return "-" + format_duration(-seconds)
-    whole = round(seconds)
-    if whole < _MINUTE:
-        return "< 1 s" if whole == 0 and seconds > 0 else f"{whole} s"
-    if whole < _HOUR:
-        return _two(whole // _MINUTE, "min", whole % _MINUTE, "s")
-    minutes = round(seconds / _MINUTE)
-    if minutes < _DAY // _MINUTE:
-        return _two(minutes // 60, "h", minutes % 60, "min")
-    return f"{seconds / _DAY:.1f} d"
+    short = _under_a_day(seconds)
+    return short if short is not None else f"{seconds / _DAY:.1f} d"
 
 
 def _two(big: int, big_unit: str, small: int, small_unit: str) -> str:
@@ -55,14 +62,9 @@ def format_span(seconds: float) -> str:
         return ""
     if seconds < 0:
         return "0 s" if round(seconds) == 0 else "-" + format_span(-seconds)
-    whole = round(seconds)
-    if whole < _MINUTE:
-        return "< 1 s" if whole == 0 and seconds > 0 else f"{whole} s"
-    if whole < _HOUR:
-        return _two(whole // _MINUTE, "min", whole % _MINUTE, "s")
-    minutes = round(seconds / _MINUTE)
-    if minutes < _DAY // _MINUTE:
-        return _two(minutes // 60, "h", minutes % 60, "min")
+    short = _under_a_day(seconds)
+    if short is not None:
+        return short
     hours = round(seconds / _HOUR)
     days, rest = divmod(hours, 24)
     return f"{days:,} d" + (f" {rest} h" if rest else "")

@@ -33,6 +33,7 @@ from pdca.methods.kpi.survival import (
     survival_at,
 )
 from tests.conftest import SERVICENOW, shared_file
+from tests.methods.kpi.test_kpi_real_logs import SN_STATES
 
 HOUR = 3600.0
 
@@ -169,16 +170,7 @@ def test_restricted_mean_default_horizon_is_shared_and_a_short_cohort_gets_no_nu
 
 # --- MTTR / MTTA with view=cohort on the ServiceNow log ----------------------------------------
 
-SN_KIND = {
-    "New": "open",
-    "Active": "open",
-    "Awaiting User Info": "open",
-    "Awaiting Vendor": "open",
-    "Awaiting Problem": "open",
-    "Awaiting Evidence": "open",
-    "Resolved": "res",
-    "Closed": "res",
-}
+SN_KIND = SN_STATES  # the raw ServiceNow states, as the other real-log KPI tests read them
 
 
 @pytest.fixture(scope="module")
