@@ -15,7 +15,7 @@ from pdca.errors import InputError
 from pdca.model.schema import Col
 from pdca.simulate.config import SimulationConfig
 from pdca.simulate.generator import Simulator
-from pdca.simulate.sinks import FORMATS, FileSink, StoreSink
+from pdca.simulate.sinks import FORMATS, FileSink, StoreSink, VendorSink
 from pdca.simulate.truth import SimulationTruth
 
 
@@ -106,10 +106,13 @@ def simulate(
     an interrupted simulation leaves it as it was.
     """
     config = config or SimulationConfig()
-    if fmt not in FORMATS:
-        raise InputError(f"unknown output format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
+    from pdca.simulate import vendors  # noqa: PLC0415 (loaded on use)
+
+    if fmt not in FORMATS and fmt not in vendors.WRITERS:
+        known = ", ".join((*FORMATS, *vendors.names()))
+        raise InputError(f"unknown output format {fmt!r}", f"use one of: {known}")
     simulator = Simulator(config)  # checks the configuration before anything is written
-    sink: StoreSink | FileSink
+    sink: StoreSink | FileSink | VendorSink
     if fmt == "store" and out is not None:
         raise InputError("an output file is for csv or parquet", "give fmt='csv' or 'parquet'")
     if fmt == "store":
@@ -119,7 +122,11 @@ def simulate(
     else:
         if out is None:
             raise InputError(f"writing {fmt} needs an output file", "give --out FILE")
-        sink = FileSink(Path(out), fmt, hidden=hidden)
+        sink = (
+            FileSink(Path(out), fmt, hidden=hidden)
+            if fmt in FORMATS
+            else VendorSink(Path(out), fmt, hidden=hidden)
+        )
     began = time.perf_counter()
     tickets = events = responses = chunks = 0
     first: datetime | None = None

@@ -47,6 +47,7 @@ BATCH_EVENTS = 1_000_000
 SURVEY_SPOOL = "_simulation_surveys.tmp.parquet"
 """Where a bulk store sink keeps the survey responses until the events are stored."""
 FORMATS = ("store", "csv", "parquet")
+"""Pdca's own outputs; every helpdesk's export shape is in :mod:`pdca.simulate.vendors`."""
 
 
 class Sink(Protocol):
@@ -298,3 +299,50 @@ def _time_column(table: pa.Table) -> int:
         if pa.types.is_timestamp(f.type):
             return i
     raise ValueError("no timestamp column")  # pragma: no cover - both tables have one
+
+
+class VendorSink:
+    """Gathers the simulated events and writes them, at the end, in a helpdesk's export shape.
+
+    The vendor shapes are for testing connectors and trying pdca on a tool's format, so the
+    events are held in memory until the end (a year of the default desk is about 200 MB);
+    the ground truth and the survey responses go beside the output as with ``--to csv``.
+    """
+
+    def __init__(self, path: Path, fmt: str, *, hidden: bool = True) -> None:
+        from pdca.simulate import vendors  # noqa: PLC0415 (loaded on use)
+
+        if fmt not in vendors.WRITERS:
+            raise InputError(f"cannot write {fmt!r}", f"use one of: {', '.join(vendors.names())}")
+        if not path.parent.exists():
+            raise InputError(f"the folder {path.parent} does not exist", "create it first")
+        self.path = path
+        self.fmt = fmt
+        self.survey_path = _sibling(path, ".surveys.csv")
+        self.truth_path = _sibling(path, ".simulation.json")
+        self.tables: list[pa.Table] = []
+        self.surveys: pacsv.CSVWriter | None = None
+        self.hidden = _Hidden(_sibling(path, ".tickets.parquet") if hidden else None)
+
+    def write(self, chunk: Chunk) -> None:
+        self.tables.append(chunk.events)
+        if self.surveys is None:
+            self.surveys = pacsv.CSVWriter(self.survey_path, chunk.surveys.schema)
+        self.surveys.write_table(chunk.surveys)
+        self.hidden.write(chunk.hidden)
+
+    def close(self, truth: SimulationTruth) -> list[Path]:
+        from pdca.simulate import vendors  # noqa: PLC0415 (loaded on use)
+
+        if self.surveys is not None:
+            self.surveys.close()
+        events = pa.concat_tables(self.tables).to_pandas(timestamp_as_object=False)
+        self.tables = []
+        written = vendors.write(self.fmt, events, self.path)
+        return [*written, self.survey_path, truth.save(self.truth_path), *self.hidden.close()]
+
+    def abort(self) -> None:
+        """Close the files written so far (the vendor output is not written)."""
+        if self.surveys is not None:
+            self.surveys.close()
+        self.hidden.close()

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from pdca import api
 from pdca.ingest.options import LoadOptions
-from pdca.ingest.sources import source_names
+from pdca.ingest.sources import sources_help
 from pdca.interfaces.cli.common import (
     DayfirstOpt,
     DelimiterOpt,
@@ -31,9 +31,7 @@ from pdca.interfaces.cli.output import Format, emit_frame, emit_record
 @app.command(rich_help_panel="Data")
 def ingest(
     path: Annotated[Path, typer.Argument(help="File to import (CSV, Excel, XES, OCEL, …).")],
-    source: Annotated[
-        str, typer.Option(help=f"Connector: auto, {', '.join(source_names())}.")
-    ] = "auto",
+    source: Annotated[str, typer.Option(help=sources_help())] = "auto",
     mapping: Annotated[
         Path | None, typer.Option("--map", help="Column mapping file (TOML) for CSV/Excel.")
     ] = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,20 +33,29 @@ INJECT_HELP = (
 )
 
 
-class SimulationTarget(StrEnum):
-    """Files `pdca simulate --out` can write."""
+def _targets() -> list[str]:
+    from pdca.simulate import vendors  # noqa: PLC0415 (loaded on use)
 
-    CSV = "csv"
-    PARQUET = "parquet"
+    return ["csv", "parquet", *vendors.names()]
 
 
-def _target(out: Path | None, to: SimulationTarget | None) -> str:
+TO_HELP = (
+    "File format (default: from --out): csv, parquet, or a helpdesk's own export shape "
+    "(jira, jira-dc, jira-csv, zendesk, glpi, glpi-list, znuny, zammad, osticket, freshservice, "
+    "ticket-list) to try a connector on."
+)
+
+
+def _target(out: Path | None, to: str | None) -> str:
     if out is None:
         if to is not None:
             raise ConfigError("--to needs --out FILE", "or leave both out to write to the store")
         return "store"
     if to is not None:
-        return to.value
+        if to not in _targets():
+            known = ", ".join(_targets())
+            raise ConfigError(f"--to {to!r} is not a format", f"use one of: {known}")
+        return to
     name = out.name.lower()
     if name.endswith(".csv"):
         return "csv"
@@ -58,9 +66,13 @@ def _target(out: Path | None, to: SimulationTarget | None) -> str:
 
 def _refuse_existing(out: Path, target: str, *, hidden: bool) -> None:
     """pdca never writes over a file: refuse when --out (or a file written beside it) exists."""
-    from pdca.simulate.sinks import FileSink  # noqa: PLC0415 (loaded on use)
+    from pdca.simulate.sinks import FileSink, VendorSink  # noqa: PLC0415 (loaded on use)
 
-    sink = FileSink(out, target, hidden=hidden)  # opens nothing until the first chunk
+    sink: FileSink | VendorSink
+    if target in ("csv", "parquet"):
+        sink = FileSink(out, target, hidden=hidden)  # opens nothing until the first chunk
+    else:
+        sink = VendorSink(out, target, hidden=hidden)
     for path in (sink.path, sink.survey_path, sink.truth_path, sink.hidden.path):
         if path is not None and path.exists():
             raise ConfigError(
@@ -120,9 +132,7 @@ def simulate(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write a file instead of the store.")
     ] = None,
-    to: Annotated[
-        SimulationTarget | None, typer.Option("--to", help="File format (default: from --out).")
-    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help=TO_HELP)] = None,
     hidden: Annotated[
         bool, typer.Option(help="Also write the per-ticket hidden values (Parquet).")
     ] = True,
