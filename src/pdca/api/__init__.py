@@ -40,6 +40,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "pdca.api.analyse": ("MINING_VIEWS", "mine", "mine_parts", "process_map"),
     "pdca.api.control": ("control_chart", "monitor", "monitor_details", "spc"),
+    "pdca.api.pull": ("PullReport", "pull"),
     "pdca.api.improve": (
         "accept_suggestion",
         "adopt_standard",
@@ -98,6 +99,7 @@ if TYPE_CHECKING:
         sla_agreement,
         sla_capability,
     )
+    from pdca.api.pull import PullReport, pull
 
 
 def __getattr__(name: str) -> Any:
@@ -117,6 +119,7 @@ __all__ = [
     "MINING_VIEWS",
     "ImportReport",
     "Progress",
+    "PullReport",
     "SurveyImportReport",
     "accept_suggestion",
     "adopt_standard",
@@ -140,6 +143,7 @@ __all__ = [
     "monitor_details",
     "new_initiative",
     "process_map",
+    "pull",
     "quarantine",
     "register_exporter",
     "register_report",

@@ -93,4 +93,16 @@ MIGRATIONS: list[list[str]] = [
 )""",
         "CREATE SEQUENCE initiative_ids START 1",
     ],
+    # 4: where each live pull (pdca pull) stopped: the cursor per source, URL and log
+    [
+        """CREATE TABLE pull_cursors (
+  source VARCHAR NOT NULL,
+  url VARCHAR NOT NULL,
+  log VARCHAR NOT NULL,
+  cursor VARCHAR NOT NULL,
+  import_id BIGINT,
+  updated_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (source, url, log)
+)""",
+    ],
 ]

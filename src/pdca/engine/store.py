@@ -488,6 +488,31 @@ class Store:
         """Who changed what and when, for one initiative or all."""
         return register.read_log(self._con, initiative_id)
 
+    # -- pull cursors (see :mod:`pdca.pull.cursor`) --------------------------------------------
+    def pull_cursor(self, source: str, url: str, log: str) -> str | None:
+        """Where the last successful ``pdca pull`` of this source, URL and log stopped."""
+        row = self._con.execute(
+            "SELECT cursor FROM pull_cursors WHERE source = ? AND url = ? AND log = ?",
+            [source, url, log],
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_pull_cursor(
+        self, source: str, url: str, log: str, cursor: str, import_id: int | None
+    ) -> None:
+        """Record where a pull stopped (after its bundle was imported)."""
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        with self._transaction():
+            self._con.execute(
+                "INSERT OR REPLACE INTO pull_cursors VALUES (?, ?, ?, ?, ?, ?)",
+                [source, url, log, cursor, import_id, datetime.now(UTC).replace(tzinfo=None)],
+            )
+
+    def pull_cursors(self) -> pd.DataFrame:
+        """Every pull cursor: source, url, log, cursor, import_id, updated_at."""
+        return self.query("SELECT * FROM pull_cursors ORDER BY source, url, log")
+
     # -- reading -------------------------------------------------------------------------------
     def logs(self) -> pd.DataFrame:
         """One row per log: events, tickets, time span, survey responses, imports."""
