@@ -24,7 +24,17 @@ from typer.core import TyperGroup
 from pdca.interfaces.cli.common import app
 from pdca.version import __version__
 
-COMMAND_GROUPS = ("data", "measure", "analyse", "control", "improve", "report", "demo", "simulate")
+COMMAND_GROUPS = (
+    "data",
+    "pull",
+    "measure",
+    "analyse",
+    "control",
+    "improve",
+    "report",
+    "demo",
+    "simulate",
+)
 """Modules of commands, in the order of the cycle (and of `pdca --help`)."""
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -46,6 +56,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "data",
         "Data",
         "Print a draft mapping file for an export: `pdca suggest-mapping FILE > map.toml`.",
+    ),
+    "pull": (
+        "pull",
+        "Data",
+        "Fetch tickets and their change history from a helpdesk's REST API and import them.",
     ),
     "kpi": (
         "measure",
