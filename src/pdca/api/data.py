@@ -56,13 +56,23 @@ class ImportReport:
 
     @property
     def reconciles(self) -> bool:
-        """Whether every row read is accounted for."""
+        """Whether every row read is accounted for.
+
+        A ticket list (``details.ticket_list``) makes several events of one row: its rows are
+        kept or quarantined, and the events of the kept rows are stored or duplicates.
+        """
+        listed = self.details.get("ticket_list")
+        if listed:
+            return (
+                self.rows_read == int(listed["rows_kept"]) + self.quarantined
+                and int(listed["events"]) == self.stored + self.duplicates
+            )
         return self.rows_read == self.stored + self.quarantined + self.duplicates
 
     @property
     def warnings(self) -> list[str]:
         """What in this import changes the analyses, in words (empty when nothing does)."""
-        out = []
+        out = _unmapped_value_warnings(self.details.get("unmapped_values") or {})
         unmapped = self.details.get("unmapped_activities") or {}
         events = sum(int(n) for n in unmapped.values())
         if events:
@@ -88,6 +98,21 @@ class ImportReport:
         out["reconciles"] = self.reconciles
         out["warnings"] = self.warnings
         return out
+
+
+def _unmapped_value_warnings(unmapped: dict[str, dict[str, int]]) -> list[str]:
+    """One line per field whose value map missed some values (ticket lists and logs alike)."""
+    out = []
+    for name, counts in unmapped.items():
+        rows = sum(int(n) for n in counts.values())
+        top = ", ".join(f"{value!r} ({int(n):,})" for value, n in list(counts.items())[:3])
+        more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
+        kept = "left empty" if name == "made_sla" else "kept as they are"
+        out.append(
+            f"{len(counts):,} value(s) of {name} are not in its value map ([values.{name}]), "
+            f"in {rows:,} rows, {kept}: {top}{more}"
+        )
+    return out
 
 
 def _percent(part: int, whole: int) -> str:
@@ -347,11 +372,20 @@ def export_parquet(directory: Path | str, store: Path | str | None = None) -> li
         return st.export_parquet(Path(directory))
 
 
-def export_csv(target: Path | str, store: Path | str | None = None, log: str | None = None) -> Path:
-    """Export canonical events to one CSV file."""
+def export_csv(
+    target: Path | str,
+    store: Path | str | None = None,
+    log: str | None = None,
+    *,
+    raw: bool = False,
+) -> Path:
+    """Export canonical events to one CSV file; text cells a spreadsheet would run as a formula
+    are written inert (:mod:`pdca.render.spreadsheet`) unless ``raw``."""
+    from pdca.render.spreadsheet import inert_frame  # noqa: PLC0415 (loaded on use)
+
     target = Path(target)
     frame = events(store, log)
-    frame.to_csv(target, index=False)
+    (frame if raw else inert_frame(frame)).to_csv(target, index=False)
     return target
 
 
@@ -380,9 +414,18 @@ def register_exporter(
 
 
 def export(
-    to: str, out: Path | str, *, store: Path | str | None = None, log: str | None = None
+    to: str,
+    out: Path | str,
+    *,
+    store: Path | str | None = None,
+    log: str | None = None,
+    raw: bool = False,
 ) -> list[Path]:
-    """Export the store's data in the named format; returns the files written."""
+    """Export the store's data in the named format; returns the files written. ``raw``: write
+    CSV cells exactly as stored (by default a cell a spreadsheet would run as a formula is made
+    inert)."""
+    if to == "csv":
+        return [export_csv(out, store, log, raw=raw)]
     exporter = _EXPORTERS.get(to)
     if exporter is None:
         raise InputError(f"cannot export to {to!r}", f"use one of: {', '.join(sorted(_EXPORTERS))}")

@@ -203,6 +203,12 @@ class LazyGroup(TyperGroup):
         except typer.Abort:
             typer.echo("aborted", err=True)
             sys.exit(1)
+        except Exception as exc:  # outside a command's own handling: still one line
+            from pdca.interfaces.cli import failures  # noqa: PLC0415 (only on failure)
+
+            line = failures.internal_line(exc)
+            typer.echo(f"{typer.style('error:', fg='red', bold=True)} {line}", err=True)
+            sys.exit(failures.EXIT_INTERNAL)
         sys.exit(result if isinstance(result, int) else 0)
 
 
@@ -226,7 +232,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _pdca(
-    version: Annotated[
+    version: Annotated[  # noqa: ARG001 (acted on by its callback)
         bool,
         typer.Option(
             "--version",
@@ -235,8 +241,19 @@ def _pdca(
             callback=_print_version,
         ),
     ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV output (-f csv): write cells exactly as computed; by default a text cell "
+            "starting with = + - @ gets a leading ' so that a spreadsheet does not run it.",
+        ),
+    ] = False,
 ) -> None:
     """Continuous quality improvement for IT service management."""
+    from pdca.interfaces.cli.common import SETTINGS  # noqa: PLC0415 (light: no pandas)
+
+    SETTINGS["raw_csv"] = raw
 
 
 app.info.cls = LazyGroup

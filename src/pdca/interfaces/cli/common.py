@@ -13,8 +13,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer._click import exceptions as click_exceptions
 
 from pdca.errors import PdcaError
+from pdca.interfaces.cli import failures
 
 if TYPE_CHECKING:
     from pdca.interfaces.cli.output import Format
@@ -28,6 +30,8 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 T = TypeVar("T")
+SETTINGS: dict[str, bool] = {"raw_csv": False}
+"""Process-wide choices made by `pdca`'s own options (``pdca --raw …``)."""
 
 StoreOpt = Annotated[
     Path | None,
@@ -99,6 +103,21 @@ def user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted; the store is unchanged")
         raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort, click_exceptions.ClickException):
+        raise
+    except OSError as exc:
+        _one_line(failures.os_error_line(exc))
+        raise typer.Exit(failures.EXIT_USER) from None
+    except Exception as exc:  # the one place every other failure becomes one line
+        if failures.is_out_of_memory(exc):
+            _one_line(failures.memory_line())
+            raise typer.Exit(failures.EXIT_USER) from None
+        _one_line(failures.internal_line(exc))
+        raise typer.Exit(failures.EXIT_INTERNAL) from None
+
+
+def _one_line(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def with_progress(label: str, work: Callable[[Callable[[str], None]], T]) -> T:

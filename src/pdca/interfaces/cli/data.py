@@ -257,6 +257,14 @@ def export(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file or directory.")],
     log: Annotated[str | None, typer.Option(help="Only this log.")] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV: write cells exactly as stored (by default a cell starting with = + - @ "
+            "is written with a leading ' so that a spreadsheet does not run it).",
+        ),
+    ] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
@@ -264,7 +272,7 @@ def export(
     with user_errors():
         written = with_progress(
             f"exporting to {to}",
-            lambda _step: api.export(to, out, store=store, log=log),
+            lambda _step: api.export(to, out, store=store, log=log, raw=raw),
         )
     emit_record({"written": [str(p) for p in written]}, fmt)
 

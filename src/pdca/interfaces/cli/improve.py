@@ -13,7 +13,13 @@ import typer
 from pdca import api
 from pdca.errors import ConfigError
 from pdca.interfaces.cli.common import FormatOpt, StoreOpt, app, user_errors, with_progress
-from pdca.interfaces.cli.output import Format, declared, emit_frame, emit_record
+from pdca.interfaces.cli.output import (
+    Format,
+    declared,
+    emit_frame,
+    emit_record,
+    spreadsheet_safe,
+)
 
 improve_app = typer.Typer(
     help="The improvement register: initiatives, verification of their effect, suggestions.",
@@ -84,7 +90,7 @@ def _write(frame: pd.DataFrame, fmt: Format, output: Path | None, title: str) ->
     if fmt is Format.JSON:
         frame.to_json(output, orient="records", date_format="iso", indent=2)
     else:
-        frame.to_csv(output, index=False)
+        spreadsheet_safe(frame).to_csv(output, index=False)
     typer.echo(f"wrote {len(frame)} row(s) to {output}")
 
 

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pdca.interfaces.cli.common import SETTINGS
 from pdca.render.format import format_share, format_span
+from pdca.render.spreadsheet import inert_frame
 
 DECLARED = ("objectives", "left_out")
 """``DataFrame.attrs`` keys a result declares itself with: the objectives it used and the KPIs
@@ -152,6 +154,11 @@ def _print_notes(lines: list[str], console: Console) -> None:
         console.print(Text(line), soft_wrap=True, highlight=False)
 
 
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """CSV output: formula-like text cells made inert, unless `pdca --raw` was given."""
+    return frame if SETTINGS["raw_csv"] else inert_frame(frame)
+
+
 def emit_frame(
     frame: pd.DataFrame,
     fmt: Format,
@@ -170,7 +177,7 @@ def emit_frame(
     (so that stdout stays one CSV table).
     """
     if fmt is Format.CSV:
-        frame.to_csv(sys.stdout, index=False)
+        spreadsheet_safe(frame).to_csv(sys.stdout, index=False)
         _print_notes(notes(about), Console(stderr=True, width=200))
         return
     if fmt is Format.JSON:
@@ -212,7 +219,7 @@ def emit_record(
     rows = [(k, v) for k, v in _flatten(record)]
     frame = pd.DataFrame(rows, columns=["field", "value"])
     if fmt is Format.CSV:
-        frame.to_csv(sys.stdout, index=False)
+        spreadsheet_safe(frame).to_csv(sys.stdout, index=False)
         _print_notes(notes(about), Console(stderr=True, width=200))
         return
     emit_frame(frame, fmt, title=title, about=about)
