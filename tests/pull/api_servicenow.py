@@ -68,22 +68,20 @@ def incident(t: Ticket) -> dict[str, Any]:
 
 
 def audit(t: Ticket) -> list[dict[str, Any]]:
-    rows = []
-    for checkpoint, update in enumerate(t.updates(), start=1):
-        for change in update:
-            rows.append(
-                {
-                    "documentkey": f"{t.id:032x}",
-                    "tablename": "incident",
-                    "fieldname": FIELD[change.field],
-                    "oldvalue": _raw(change.field, change.old),
-                    "newvalue": _raw(change.field, change.new),
-                    "sys_created_on": sn_time(change.at),
-                    "user": "admin",
-                    "record_checkpoint": str(checkpoint),
-                }
-            )
-    return rows
+    return [
+        {
+            "documentkey": f"{t.id:032x}",
+            "tablename": "incident",
+            "fieldname": FIELD[change.field],
+            "oldvalue": _raw(change.field, change.old),
+            "newvalue": _raw(change.field, change.new),
+            "sys_created_on": sn_time(change.at),
+            "user": "admin",
+            "record_checkpoint": str(checkpoint),
+        }
+        for checkpoint, update in enumerate(t.updates(), start=1)
+        for change in update
+    ]
 
 
 def _matches(record: dict[str, Any], term: str) -> bool:

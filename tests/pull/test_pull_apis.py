@@ -63,19 +63,22 @@ def test_a_second_pull_adds_only_what_changed(tool: Tool, tmp_path: Path) -> Non
     store, fresh = tmp_path / "store", tmp_path / "fresh"
     with Loopback(tool.serve(desk, SECRET)) as server:
         first = _pull(tool, server, store)
-        assert first.tickets == 4 and first.imported is not None
+        assert first.tickets == 4
+        assert first.imported is not None
         before = _keys(store)
         assert len(before) == first.imported.stored > 4
         cursor = first.cursor
-        assert cursor is not None and _cursor(store, tool) == [cursor]
+        assert cursor is not None
+        assert _cursor(store, tool) == [cursor]
 
-        touched, new = desk.move_on()
+        _touched, _new = desk.move_on()
         server.clear()
         second = _pull(tool, server, store)
         # only the changed tickets come again (and those updated at the cursor's very second)
         assert second.since == cursor
         assert 2 <= second.tickets <= 3
-        assert second.cursor is not None and second.cursor > cursor
+        assert second.cursor is not None
+        assert second.cursor > cursor
         history = [r for r in server.requests if tool.history(r)]
         assert history, "the histories of the changed tickets are fetched"
 
@@ -107,7 +110,8 @@ def test_an_interrupted_pull_changes_nothing_and_its_rerun_adds_no_duplicates(
         server.drop(tool.history, times=100)  # the connection drops on every history request
         with pytest.raises(PullError, match="failed 1 time"):
             _pull(tool, server, store, limits=NO_RETRY)
-        assert _keys(store) == keys and _cursor(store, tool) == cursor
+        assert _keys(store) == keys
+        assert _cursor(store, tool) == cursor
         assert not (store / "spool").exists()
         server.clear()
         rerun = _pull(tool, server, store)
