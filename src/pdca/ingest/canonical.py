@@ -18,6 +18,7 @@ from pdca.errors import MappingError
 from pdca.ingest.dates import DateFormat, check_order, detect_format, parse_with
 from pdca.ingest.mapping import Mapping
 from pdca.ingest.reader import ROW, RawTable
+from pdca.ingest.recode import recode, renamed_attributes
 from pdca.model.batch import QUARANTINE_COLUMNS
 from pdca.model.schema import EVENT_COLUMNS, Col
 from pdca.model.vocab import State, TicketType
@@ -223,6 +224,7 @@ def canonicalize(
     mapping, absent = _check_columns(mapping, frame)
     source_cols = [c for c in frame.columns if c != ROW]
     values = frame[source_cols].mask(_missing_mask(frame[source_cols], mapping.read.missing_values))
+    values, unmapped_values = recode(values, mapping)
     rejects = _Rejects(len(frame))
     cols = mapping.columns
 
@@ -258,7 +260,9 @@ def canonicalize(
     events = events[good]
     mapped = mapping.source_columns()
     attr_cols = [c for c in source_cols if c not in mapped]
-    attributes = values.loc[good, attr_cols].reset_index(drop=True)
+    attributes = pd.concat(
+        [values.loc[good, attr_cols], renamed_attributes(values.loc[good], mapping)], axis=1
+    ).reset_index(drop=True)
     events = events.reset_index(drop=True)
 
     quarantine = _quarantine(raw, rejects, source_cols)
@@ -272,6 +276,7 @@ def canonicalize(
         unmapped=activity[(state == State.UNKNOWN.value) & good],
     )
     details["absent_columns"] = absent
+    details["unmapped_values"] = unmapped_values
     return events, quarantine, details, attributes
 
 

@@ -19,6 +19,7 @@ from pdca.ingest.mapping import Mapping, load_mapping
 from pdca.ingest.options import LoadOptions
 from pdca.ingest.suggest import suggest
 from pdca.ingest.table import Table, read_table
+from pdca.ingest.ticket_list import batch_from_list
 from pdca.model.batch import ImportBatch
 
 
@@ -54,10 +55,15 @@ def load(path: Path, options: LoadOptions) -> ImportBatch:
     else:
         mapping, origin = given, str(options.mapping)
     mapping = apply_options(mapping, options)
-    batch = batch_from_raw(table.raw, mapping, path, table.sha256, options)
+    build = batch_from_list if mapping.is_ticket_list else batch_from_raw
+    batch = build(table.raw, mapping, path, table.sha256, options)
     batch.details.setdefault("formats", {}).update(table.formats())
     batch.details["mapping"] = {
         "origin": origin,
-        "columns": mapping.columns.model_dump(exclude_none=True),
+        "columns": {k: v for k, v in mapping.columns.model_dump().items() if v},
     }
+    if mapping.is_ticket_list:
+        batch.details["mapping"]["dates"] = {
+            name: spec.column for name, spec in mapping.date_columns().items()
+        }
     return batch
