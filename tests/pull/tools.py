@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.pull import api_servicenow
+from tests.pull import api_jira, api_servicenow
 from tests.pull.desk import Desk
 from tests.pull.server import Handler, Request
 
@@ -38,6 +38,9 @@ class Tool:
 
 
 TOOLS: dict[str, Tool] = {
+    "jira": Tool(
+        "jira", api_jira.Jira, lambda r: r.path.endswith("/changelog"), user=api_jira.USER
+    ),
     "servicenow": Tool(
         "servicenow",
         api_servicenow.ServiceNow,
