@@ -153,3 +153,15 @@ def test_a_fault_in_pdca_is_one_line_exit_70_with_a_log(
     text = logs[0].read_text(encoding="utf-8")
     assert "Traceback" in text
     assert "ZeroDivisionError: a planted fault" in text
+
+
+@pytest.mark.parametrize("chart", ["t", "ewma", "imr", "cusum", "g"])
+def test_spc_values_that_would_overflow_are_one_line(tmp_path: Path, chart: str) -> None:
+    data = tmp_path / "big.csv"
+    values = [1.0, 1e308, 5.0, -1e308, 2.0, 7e307] * 5
+    data.write_text("v\n" + "\n".join(repr(v) for v in values) + "\n", encoding="utf-8")
+    done = runner.invoke(app, ["spc", str(data), "-c", chart, "--value", "v"])
+    assert done.exit_code == 1, done.output
+    lines = done.output.strip().splitlines()
+    assert len(lines) == 1, done.output
+    assert "beyond ±1e+150" in lines[0] or "cannot be negative" in lines[0]

@@ -25,6 +25,10 @@ def _floats(data: Any, what: str) -> FloatArray:
     return arr
 
 
+MAX_MAGNITUDE = 1e150
+"""Largest absolute value a chart takes: squares and sums of values stay finite in float64."""
+
+
 def values_1d(data: Any, what: str = "values") -> FloatArray:
     """A non-empty 1-D array of finite numbers."""
     arr = _floats(data, what)
@@ -37,6 +41,13 @@ def values_1d(data: Any, what: str = "values") -> FloatArray:
         raise InputError(
             f"{what} contain {bad.size} missing or infinite value(s), first at position {bad[0]}",
             hint="drop or fill those points before charting",
+        )
+    huge = np.flatnonzero(np.abs(arr) > MAX_MAGNITUDE)
+    if huge.size:
+        raise InputError(
+            f"{what} hold {huge.size} value(s) beyond ±{MAX_MAGNITUDE:g}, first at position "
+            f"{huge[0]} ({arr[huge[0]]:g}): the limits' arithmetic (squares, sums) would overflow",
+            hint="rescale the values (e.g. to thousands) or drop those points",
         )
     return arr
 
@@ -103,6 +114,8 @@ def subgroups(data: Any, groups: Any) -> tuple[list[FloatArray], list[Hashable]]
         )
     if np.isinf(arr).any():
         raise InputError("values contain infinite numbers", hint="drop or fix them")
+    if (np.abs(arr[np.isfinite(arr)]) > MAX_MAGNITUDE).any():
+        values_1d(arr[np.isfinite(arr)])  # the one-line error naming the first such value
     rows = [row[np.isfinite(row)] for row in arr]
     if not rows:
         raise InputError("no subgroups to chart", hint="pass at least two subgroups")
