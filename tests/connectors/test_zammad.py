@@ -148,7 +148,7 @@ def test_bundle_reads_history_list_keys_and_names_without_lookups(tmp_path: Path
                 "tickets": [ticket],
                 "histories": {"9": {"history": history}},
             }
-        ),  # fmt: skip
+        ),
         encoding="utf-8",
     )
     events = zammad.load(path, LoadOptions(log="t")).events
@@ -245,7 +245,7 @@ def test_not_a_zammad_export_is_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "half"
     folder.mkdir()
     (folder / "histories.csv").write_text("id\n")
-    with pytest.raises(InputError, match="no history_types.csv"):
+    with pytest.raises(InputError, match=r"no history_types\.csv"):
         zammad.load(folder, LoadOptions())
     bad = tmp_path / "bad.json"
     bad.write_text('{"tickets": []}')
