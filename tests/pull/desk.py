@@ -56,6 +56,29 @@ class Ticket:
         return out
 
 
+def truth(desk: Desk) -> list[tuple[int, str, str, str, str | None]]:
+    """The events every connector must give: (ticket id, UTC time, state, group, agent) at the
+    creation and after each update, in order."""
+    rows = []
+    for t in desk.tickets.values():
+        values = {name: t.at_creation(name) for name in ("status", "group", "agent")}
+        steps = [(t.created, dict(values))]
+        for update in t.updates():
+            values.update({c.field: c.new for c in update})
+            steps.append((update[0].at, dict(values)))
+        rows += [
+            (
+                t.id,
+                at.strftime("%Y-%m-%d %H:%M:%S"),
+                str(v["status"]),
+                GROUPS[int(v["group"])],  # type: ignore[call-overload]
+                None if v["agent"] is None else AGENTS[int(v["agent"])],  # type: ignore[call-overload]
+            )
+            for at, v in steps
+        ]
+    return sorted(rows)
+
+
 class Desk:
     def __init__(self) -> None:
         self.tickets: dict[int, Ticket] = {}

@@ -17,7 +17,7 @@ import pytest
 from pdca import api
 from pdca.engine.store import Store
 from pdca.pull.http import Limits, PullError
-from tests.pull.desk import Desk
+from tests.pull.desk import Desk, truth
 from tests.pull.server import Loopback, Reply
 from tests.pull.tools import ENV, SECRET, TOOLS, Tool
 
@@ -45,6 +45,21 @@ def _pull(tool: Tool, server: Loopback, store: Path, limits: Limits = FAST, **kw
 def _keys(store: Path) -> list[str]:
     with Store.open(store, read_only=True) as st:
         return sorted(st.query("SELECT event_key FROM events")["event_key"])
+
+
+def _events(store: Path) -> list[tuple[int, str, str, str, str | None]]:
+    """(ticket id, time, state, group, agent) of every stored event: the desk's numbers are
+    the last three digits of each tool's ticket key (INC0000101, SD-101, 31101, …)."""
+    with Store.open(store, read_only=True) as st:
+        frame = st.query(
+            "SELECT case_id, strftime(timestamp, '%Y-%m-%d %H:%M:%S') AS t, state,"
+            " assignment_group, resource FROM events"
+        )
+    return sorted(
+        (int(r.case_id[-3:]), r.t, r.state, r.assignment_group,
+         None if r.resource is None or r.resource != r.resource else r.resource)
+        for r in frame.itertuples()
+    )  # fmt: skip
 
 
 def _cursor(store: Path, tool: Tool) -> Any:
@@ -89,6 +104,7 @@ def test_a_second_pull_adds_only_what_changed(tool: Tool, tmp_path: Path) -> Non
         full = _pull(tool, server, fresh)
     after = _keys(store)
     assert after == _keys(fresh), "incremental pulls = one full pull of the final desk"
+    assert _events(store) == truth(desk), "the desk's own history, event for event"
     assert len(after) == len(set(after)), "no duplicate events"
     assert second.imported is not None
     assert second.imported.stored == len(after) - len(before) > 0

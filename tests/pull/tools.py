@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.pull import api_jira, api_servicenow
+from tests.pull import api_jira, api_servicenow, api_zammad
 from tests.pull.desk import Desk
 from tests.pull.server import Handler, Request
 
@@ -47,4 +47,5 @@ TOOLS: dict[str, Tool] = {
         lambda r: r.path.endswith("/sys_audit"),
         user=api_servicenow.USER,
     ),
+    "zammad": Tool("zammad", api_zammad.Zammad, lambda r: "/ticket_history/" in r.path),
 }
