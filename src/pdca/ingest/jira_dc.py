@@ -113,7 +113,9 @@ def load(path: Path, options: LoadOptions) -> ImportBatch:
     chosen = jf.chosen_group_field(options.mapping)
     history, issues = _read(history_path), _read(issues_path)
     parsed = Parsed()
-    groups = _groups(_read(fields_path), chosen) if fields_path is not None else {}
+    custom = _read(fields_path) if fields_path is not None else None
+    groups = _groups(custom, chosen) if custom is not None else {}
+    levels = _levels(custom) if custom is not None else {}
     keys: dict[str, str] = {}
     for row in issues.to_dict("records"):
         if not row.get("key"):
@@ -134,6 +136,7 @@ def load(path: Path, options: LoadOptions) -> ImportBatch:
                 Col.ACTIVITY: row.get("status"),
                 Col.RESOURCE: row.get("assignee_name"),
                 Col.ASSIGNMENT_GROUP: groups.get(ident),
+                Col.SUPPORT_LEVEL: levels.get(ident),
                 Col.PRIORITY: row.get("priority_name"),
                 Col.TICKET_TYPE: ttype.value,
                 "issue_id": ident,
@@ -160,6 +163,13 @@ def _groups(fields: pd.DataFrame, chosen: str | None) -> dict[str, str]:
     return dict(zip(rows["issue_id"].astype(str), rows["field_value"].astype(str), strict=True))
 
 
+def _levels(fields: pd.DataFrame) -> dict[str, str]:
+    """Issue id -> current support level, from the custom fields file."""
+    hit = fields["field_name"].map(jf.is_level_field).astype(bool)
+    rows = fields[hit & fields["field_value"].notna()]
+    return dict(zip(rows["issue_id"].astype(str), rows["field_value"].astype(str), strict=True))
+
+
 def _changes(
     history: pd.DataFrame, keys: dict[str, str], parsed: object, chosen: str | None
 ) -> None:
@@ -173,6 +183,8 @@ def _changes(
         target = _TRACKED.get(name.lower()) if row.get("field_type") in (None, "jira") else None
         if target is None and jf.is_group_field(name, chosen):
             target = Col.ASSIGNMENT_GROUP
+        if target is None and jf.is_level_field(name):
+            target = Col.SUPPORT_LEVEL
         ident, change = str(row.get("issue_id")), str(row.get("changelog_id"))
         if target is None:
             untracked.add((ident, change))
@@ -215,20 +227,20 @@ def _clamp(parsed: object) -> None:
     assert isinstance(parsed, Parsed)
     if not parsed.changes or not parsed.issues:
         return
-    created = pd.Series({i[Col.CASE_ID]: i[Col.TIMESTAMP] for i in parsed.issues})
-    opened = pd.to_datetime(utc_text(created), errors="coerce", format="mixed")
-    moved = 0
-    for change in parsed.changes:
-        start = opened.get(change[Col.CASE_ID])
-        when = pd.to_datetime(
-            utc_text(pd.Series([change[Col.TIMESTAMP]])).iloc[0], errors="coerce"
-        )
-        if start is not None and pd.notna(start) and pd.notna(when) and when < start:
-            if start - when < pd.Timedelta(minutes=1):
-                change[Col.TIMESTAMP] = created[change[Col.CASE_ID]]
-                moved += 1
-    if moved:
+    created = {i[Col.CASE_ID]: i[Col.TIMESTAMP] for i in parsed.issues}
+    cases = pd.Series([c[Col.CASE_ID] for c in parsed.changes])
+    start_text = cases.map(created)
+    start = pd.to_datetime(utc_text(start_text), errors="coerce", format="mixed")
+    when = pd.to_datetime(
+        utc_text(pd.Series([c[Col.TIMESTAMP] for c in parsed.changes])),
+        errors="coerce",
+        format="mixed",
+    )
+    early = (when < start) & (start - when < pd.Timedelta(minutes=1))
+    for position in early[early].index:
+        parsed.changes[int(position)][Col.TIMESTAMP] = start_text[position]
+    if early.any():
         parsed.notes.append(
-            f"{moved} changes stamped in their issue's creation minute but before its creation "
-            "time were placed at the creation (the history is cut to the minute)"
+            f"{int(early.sum())} changes stamped in their issue's creation minute but before its "
+            "creation time were placed at the creation (the history is cut to the minute)"
         )
