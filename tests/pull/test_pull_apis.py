@@ -17,6 +17,7 @@ import pytest
 from pdca import api
 from pdca.engine.store import Store
 from pdca.pull.http import Limits, PullError
+from tests.pull import api_glpi
 from tests.pull.desk import Desk, truth
 from tests.pull.server import Loopback, Reply
 from tests.pull.tools import ENV, SECRET, TOOLS, Tool
@@ -28,6 +29,7 @@ NO_RETRY = Limits(retries=0, backoff=0.01, max_wait=5, timeout=5)
 @pytest.fixture(autouse=True)
 def _token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV, SECRET)
+    monkeypatch.setenv(api_glpi.APP_ENV, api_glpi.APP_TOKEN)
 
 
 @pytest.fixture(params=sorted(TOOLS))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.pull import api_jira, api_servicenow, api_zammad
+from tests.pull import api_glpi, api_jira, api_servicenow, api_zammad
 from tests.pull.desk import Desk
 from tests.pull.server import Handler, Request
 
@@ -38,6 +38,12 @@ class Tool:
 
 
 TOOLS: dict[str, Tool] = {
+    "glpi": Tool(
+        "glpi",
+        api_glpi.Glpi,
+        lambda r: r.path.endswith("/Log"),
+        extra={"app_token_env": api_glpi.APP_ENV},
+    ),
     "jira": Tool(
         "jira", api_jira.Jira, lambda r: r.path.endswith("/changelog"), user=api_jira.USER
     ),

@@ -65,6 +65,7 @@ def pull(  # noqa: PLR0917 (the documented signature: source, url, token_env, si
     *,
     user: str | None = None,
     app_token_env: str | None = None,
+    timezone: str | None = None,
     limits: Limits | None = None,
     page_size: int = 100,
     progress: Callable[[str], None] = _noop,
@@ -74,7 +75,8 @@ def pull(  # noqa: PLR0917 (the documented signature: source, url, token_env, si
     their histories, import them into ``log`` (default: the source's name) and move the cursor.
 
     The secret is read from the environment variable ``token_env`` when requests are made;
-    ``user`` is the login that goes with it (basic authentication) where the tool has one.
+    ``user`` is the login that goes with it (basic authentication) where the tool has one;
+    ``timezone`` is the zone of times the tool writes without an offset (GLPI, Znuny).
     """
     name = source_name(source)
     base = check_base_url(url)
@@ -109,7 +111,9 @@ def pull(  # noqa: PLR0917 (the documented signature: source, url, token_env, si
 
         progress("importing")
         with spooled(root, name, fetched.bundle) as path:
-            imported = ingest(path, source=name, store=root, options=LoadOptions(log=log))
+            imported = ingest(
+                path, source=name, store=root, options=LoadOptions(log=log, timezone=timezone)
+            )
         if fetched.cursor is not None:
             new_cursor = max(c for c in (cursor, fetched.cursor) if c is not None)
             save_cursor(root, name, key_url, log, new_cursor, imported.import_id)

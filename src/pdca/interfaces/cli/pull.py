@@ -47,6 +47,12 @@ def pull(
         str | None,
         typer.Option(help="GLPI: environment variable holding the App-Token, if one is needed."),
     ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="Time zone of the tool's times without offset (GLPI, Znuny; default UTC)."
+        ),
+    ] = None,
     log: Annotated[
         str | None, typer.Option(help="Name of the log in the store (default: the source).")
     ] = None,
@@ -81,6 +87,7 @@ def pull(
                 log=log,
                 user=user,
                 app_token_env=app_token_env,
+                timezone=timezone,
                 limits=limits,
                 progress=step,
             ),
