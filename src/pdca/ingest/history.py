@@ -46,6 +46,9 @@ FIELDS: tuple[str, ...] = (
 """Canonical columns a connector's frame may hold; any other column becomes a source
 attribute (kept as JSON in ``events.attributes``; ``made_sla`` there is the tool's SLA verdict)."""
 
+_CLEARED = "\x00cleared"
+"""Stands, during :func:`replay`, for a change that clears a field (new value null)."""
+
 SNAPSHOT_FIELDS: tuple[str, ...] = tuple(
     c for c in FIELDS if c not in (Col.CASE_ID, Col.TIMESTAMP, Col.SEQ)
 )
@@ -105,10 +108,11 @@ def replay(
         if name not in base.columns:
             base[name] = None
     if "previous" in changes.columns and len(changes):
+        # the old value of each field's *first* change (a null there means null at creation)
         first_old = (
-            changes.dropna(subset=["previous"])
-            .sort_values([Col.TIMESTAMP, "_pos"], kind="stable")
+            changes.sort_values([Col.TIMESTAMP, "_pos"], kind="stable")
             .drop_duplicates([Col.CASE_ID, "field"])
+            .dropna(subset=["previous"])
             .pivot(index=Col.CASE_ID, columns="field", values="previous")
         )
         for name in first_old.columns:
@@ -126,6 +130,8 @@ def replay(
     )
     if "seq" in changes.columns:
         head[Col.SEQ] = changes.groupby(keys, sort=False)["seq"].first()
+    # a change *to* null (a field cleared) must survive the forward fill below
+    changes["value"] = changes["value"].astype(object).where(changes["value"].notna(), _CLEARED)
     values = changes.drop_duplicates([*keys, "field"], keep="last").pivot(
         index=keys, columns="field", values="value"
     )
@@ -138,6 +144,9 @@ def replay(
     both = both.sort_values([Col.CASE_ID, "_t", "_order"], kind="stable", na_position="last")
     for name in fields:
         both[name] = both.groupby(Col.CASE_ID, sort=False)[name].ffill()
+    for name in values.columns:
+        if name in both.columns:
+            both[name] = both[name].astype(object).where(both[name] != _CLEARED, None)
     return both.drop(columns=["_order", "_t"]).reset_index(drop=True)
 
 
