@@ -39,6 +39,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "sla_capability",
     ),
     "pdca.api.analyse": ("MINING_VIEWS", "mine", "mine_parts", "process_map"),
+    "pdca.api.durations": ("DurationStats", "durations", "durations_cannot_give"),
     "pdca.api.control": ("control_chart", "monitor", "monitor_details", "spc"),
     "pdca.api.pull": ("PullReport", "pull"),
     "pdca.api.improve": (
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
         suggest_mapping,
         tickets,
     )
+    from pdca.api.durations import DurationStats, durations, durations_cannot_give
     from pdca.api.improve import (
         accept_suggestion,
         adopt_standard,
@@ -117,6 +119,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "MINING_VIEWS",
+    "DurationStats",
     "ImportReport",
     "Progress",
     "PullReport",
@@ -124,6 +127,8 @@ __all__ = [
     "accept_suggestion",
     "adopt_standard",
     "control_chart",
+    "durations",
+    "durations_cannot_give",
     "events",
     "export",
     "export_csv",

@@ -85,6 +85,26 @@ DATE_HEADERS: dict[str, tuple[str, ...]] = {
 }
 """Date-column kind of a ticket list -> header names (normalised)."""
 
+DELAY_HEADERS: dict[str, tuple[str, ...]] = {
+    "first_response": (
+        "take into account delay", "time to take into account", "first response time",
+        "time to first response", "response time", "tempo para atendimento",
+        "tempo de atendimento", "tempo ate o atendimento", "tempo de primeira resposta",
+        "demora en tener en cuenta", "tiempo de atencion", "tiempo de primera respuesta",
+        "delai de prise en compte", "temps de prise en compte", "temps de premiere reponse",
+        "zeit bis zur ubernahme", "ubernahmezeit", "erste reaktionszeit", "reaktionszeit",
+        "tijd tot eerste reactie", "reactietijd", "tempo di presa in carico",
+        "tempo di prima risposta",
+    ),
+    "resolved": (
+        "resolution time", "time to resolution", "solve time", "tempo de solucao",
+        "tempo de resolucao", "tiempo de resolucion", "temps de resolution", "losungszeit",
+        "oplostijd", "tempo di risoluzione",
+    ),
+}
+"""Headers of a duration counted from the opening (GLPI's delay to take into account): the date
+is the opening plus the duration."""
+
 DATE_STATES: dict[str, State] = {
     "opened": State.NEW,
     "first_response": State.IN_PROGRESS,
@@ -291,6 +311,15 @@ def date_kind(header: str) -> str | None:
     """The ticket-list date kind a header names (``"Data da solução"`` -> ``"resolved"``)."""
     name = normal(header)
     for kind, names in DATE_HEADERS.items():
+        if name in names:
+            return kind
+    return None
+
+
+def delay_kind(header: str) -> str | None:
+    """The date kind a duration column gives when counted from the opening, or None."""
+    name = normal(header)
+    for kind, names in DELAY_HEADERS.items():
         if name in names:
             return kind
     return None

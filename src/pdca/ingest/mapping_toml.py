@@ -22,7 +22,7 @@ _ESCAPES = {
     "\f": "\\f",
     "\r": "\\r",
 }
-_SECTIONS = ("read", "columns", "timestamp", "states")
+_SECTIONS = ("read", "columns", "timestamp", "states", "dates", "attributes", "sla")
 
 
 def toml_string(text: str) -> str:
@@ -53,6 +53,9 @@ def toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }"
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
@@ -70,15 +73,30 @@ def one_line(text: str) -> str:
 
 def document(data: AnyMapping[str, Any]) -> str:
     """Top-level keys first, then one table per section; ``None`` values are left out."""
-    lines = [toml_line(k, v) for k, v in data.items() if k not in _SECTIONS and v is not None]
+    skip = {*_SECTIONS, "values"}
+    lines = [toml_line(k, v) for k, v in data.items() if k not in skip and v is not None]
     for section in _SECTIONS:
         table = data.get(section)
         if not table:
             continue
         lines += ["", f"[{section}]"]
         quote = section == "states"
-        lines += [toml_line(k, v, quote=quote) for k, v in table.items() if v is not None]
+        lines += [
+            toml_line(k, _no_none(v), quote=quote)
+            for k, v in table.items()
+            if v is not None and v != ""
+        ]
+    for name, table in (data.get("values") or {}).items():
+        lines += ["", f"[values.{toml_key(name)}]"]
+        lines += [toml_line(k, v, quote=True) for k, v in table.items()]
     return "\n".join(lines) + "\n"
+
+
+def _no_none(value: Any) -> Any:
+    """An inline table without its empty keys (``after`` not given)."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if v is not None}
+    return value
 
 
 def mapping_to_toml(mapping: Mapping) -> str:

@@ -11,7 +11,7 @@ so a service manager can check it before importing with ``--map map.toml``.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,21 @@ import pandas as pd
 
 from pdca.errors import AmbiguousDateError, InputError, MappingError
 from pdca.ingest.dates import detect_format, looks_like_dates, parse_with
+from pdca.ingest.lexicon import ticket_type_of
 from pdca.ingest.mapping import Mapping, parse_mapping
-from pdca.ingest.mapping_toml import mapping_to_toml, one_line, toml_line, toml_string
+from pdca.ingest.mapping_toml import mapping_to_toml, one_line, toml_key, toml_line, toml_string
 from pdca.ingest.options import LoadOptions
 from pdca.ingest.reader import ROW
 from pdca.ingest.roles import REQUIRED, ROLES, name_score, words
-from pdca.ingest.states import guess_state, guess_states
+from pdca.ingest.suggest_list import (
+    ListDraft,
+    draft_dates,
+    draft_sla,
+    draft_values,
+    duration_column,
+    label_state,
+    lexicon_field,
+)
 from pdca.ingest.table import Table, read_table
 from pdca.model.vocab import State, TicketType
 
@@ -85,7 +94,7 @@ def _column_stats(name: str, position: int, values: pd.Series, tokens: list[str]
     shares = 0.0
     if 0 < distinct <= _MAX_STATE_LABELS:
         labels = present.unique()
-        shares = sum(guess_state(str(v)) is not None for v in labels) / len(labels)
+        shares = sum(label_state(str(v)) is not None for v in labels) / len(labels)
     return _Stats(
         name=name,
         position=position,
@@ -137,15 +146,23 @@ def _eligible(role: str, col: _Stats) -> bool:
     return checks.get(role, True)
 
 
-def _choose(stats: list[_Stats], rows: int) -> dict[str, Choice]:
+_LEXICON_SCORE = 150.0
+"""Score of a header the lexicon knows in another language (below an exact English name)."""
+
+
+def _choose(
+    stats: list[_Stats], rows: int, *, skip: set[str] | None = None, roles: list[str] | None = None
+) -> dict[str, Choice]:
     """Give each canonical field its best column; a column serves one field only."""
     order = list(ROLES)
     offers: list[tuple[float, int, int, str, str]] = []
-    for role in order:
+    for role in roles or order:
         for col in stats:
-            if not _eligible(role, col):
+            if col.name in (skip or set()) or not _eligible(role, col):
                 continue
             score, why = float(name_score(role, col.name)), "header name"
+            if not score and lexicon_field(col.name) == role:
+                score = _LEXICON_SCORE
             if not score and role in REQUIRED:
                 score, why = _value_score(role, col, rows)
             if score:
@@ -172,11 +189,22 @@ class Suggestion:
     timestamp_note: str
     states: dict[str, State]
     unmapped_labels: list[str]
+    listed: ListDraft = field(default_factory=ListDraft)
+    """Ticket list: ``[dates]`` and ``[sla]``; any export: value maps drafted from the labels."""
+    ticket_type_column: str | None = None
+    duration: str | None = None
+    """A duration column when the file has no date column (a dateless ticket list)."""
+
+    @property
+    def is_ticket_list(self) -> bool:
+        """Whether the draft reads the file as a ticket list (``[dates]``)."""
+        return bool(self.listed.dates)
 
     @property
     def missing(self) -> list[str]:
         """Required fields no column was found for."""
-        return [role for role in REQUIRED if role not in self.columns]
+        required = ("case_id",) if self.is_ticket_list else REQUIRED
+        return [role for role in required if role not in self.columns]
 
     def data(self) -> dict[str, Any]:
         """The mapping as plain data (what the TOML file holds)."""
@@ -192,13 +220,19 @@ class Suggestion:
             read = {"encoding": raw.encoding, "delimiter": raw.delimiter, **read}
         else:
             read["sheet"] = self.table.sheet
+        columns = {role: self.columns[role].column for role in ROLES if role in self.columns}
+        if self.ticket_type_column:
+            columns["ticket_type"] = self.ticket_type_column
         return {
             "source": "csv",
             "ticket_type": ticket_type.value,
             "read": read,
-            "columns": {role: self.columns[role].column for role in ROLES if role in self.columns},
+            "columns": columns,
             "timestamp": {k: v for k, v in self.timestamp.items() if v is not None},
             "states": {label: state.value for label, state in self.states.items()},
+            "dates": self.listed.dates,
+            "sla": self.listed.sla,
+            "values": self.listed.values,
         }
 
     def to_mapping(self, *, keep_format: bool = True) -> Mapping:
@@ -207,6 +241,8 @@ class Suggestion:
         Without ``keep_format`` the timestamp format is left to detection at import time (which
         then reports it, and its day/month order, in the quality report).
         """
+        if self.duration is not None and not self.is_ticket_list and "timestamp" in self.missing:
+            raise InputError(*dateless_message(self.path.name, self.duration, self.columns))
         if self.missing:
             name = self.path.name
             need = " and the ".join(_ROLE_WORDS[r] for r in self.missing)
@@ -220,6 +256,8 @@ class Suggestion:
         data = self.data()
         if not keep_format:
             data["timestamp"] = {"timezone": data["timestamp"].get("timezone", "UTC")}
+            if self.is_ticket_list and self.timestamp.get("dayfirst") is not None:
+                data["timestamp"]["dayfirst"] = self.timestamp["dayfirst"]
         return parse_mapping(data, f"suggested mapping for {self.path.name}")
 
     def to_text(self) -> str:
@@ -261,6 +299,10 @@ def suggest(table: Table, path: Path, options: LoadOptions) -> Suggestion:
     names = [c for c in frame.columns if c != ROW]
     stats = [_column_stats(name, i, frame[name], tokens) for i, name in enumerate(names)]
     columns = _choose(stats, len(frame))
+    present = frame[names].mask(frame[names].isin(tokens) | frame[names].isna())
+    listed = _ticket_list(stats, present, names, columns, len(frame))
+    if listed.dates:
+        return _suggest_list(table, path, options, _Seen(stats, tokens, present), listed)
     timestamp: dict[str, Any] = {"timezone": options.timezone or "UTC"}
     note = ""
     if "timestamp" in columns:
@@ -272,8 +314,116 @@ def suggest(table: Table, path: Path, options: LoadOptions) -> Suggestion:
     if "activity" in columns:
         labels = _present(frame[columns["activity"].column], tokens).unique()
         if len(labels) <= _MAX_STATE_LABELS:
-            states, unmapped = guess_states(sorted(str(v) for v in labels))
-    return Suggestion(path, table, columns, stats, tokens, timestamp, note, states, unmapped)
+            states, unmapped = _guess_states(sorted(str(v) for v in labels))
+    used = {c.column for c in columns.values()}
+    type_column = _type_column(present, names, used)
+    listed.values, listed.unmapped = draft_values(
+        present, _value_fields(columns, type_column), None
+    )
+    duration = None
+    if not any(st.dates for st in stats):
+        duration = duration_column(present, [n for n in names if n not in used])
+    return Suggestion(
+        path, table, columns, stats, tokens, timestamp, note, states, unmapped,
+        listed, type_column, duration,
+    )  # fmt: skip
+
+
+def _guess_states(labels: list[str]) -> tuple[dict[str, State], list[str]]:
+    """Each label's state: the tools' translated labels (lexicon) first, then by its words."""
+    found = {label: label_state(label) for label in labels}
+    mapped = {label: state for label, state in found.items() if state is not None}
+    return mapped, [label for label, state in found.items() if state is None]
+
+
+def _value_fields(columns: dict[str, Choice], type_column: str | None) -> dict[str, str]:
+    """Field -> column of the fields whose labels get a value map (ticket type, priority)."""
+    out = {"priority": columns["priority"].column} if "priority" in columns else {}
+    if type_column:
+        out["ticket_type"] = type_column
+    return out
+
+
+def _type_column(present: pd.DataFrame, names: list[str], used: set[str]) -> str | None:
+    """A column the lexicon calls the ticket type whose labels name pdca's ticket types."""
+    for name in names:
+        if name in used or lexicon_field(name) != "ticket_type":
+            continue
+        labels = present[name].dropna().astype(str).unique()
+        if len(labels) and all(ticket_type_of(v) is not None for v in labels[:_MAX_STATE_LABELS]):
+            return name
+    return None
+
+
+def _ticket_list(
+    stats: list[_Stats],
+    present: pd.DataFrame,
+    names: list[str],
+    columns: dict[str, Choice],
+    rows: int,
+) -> ListDraft:
+    """The ``[dates]`` draft when the file is one row per ticket with date columns."""
+    case = columns.get("case_id")
+    if case is None:
+        return ListDraft()
+    col = next(c for c in stats if c.name == case.column)
+    if col.distinct != rows or col.filled < 1.0:
+        return ListDraft()
+    draft = draft_dates(present, names, {st.name: st.dates for st in stats})
+    return draft if len(draft.dates) >= 2 else ListDraft()
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What :func:`suggest` measured of the file's columns."""
+
+    stats: list[_Stats]
+    tokens: list[str]
+    present: pd.DataFrame
+    """The file's columns with the missing-value tokens as NA."""
+
+
+def _suggest_list(
+    table: Table, path: Path, options: LoadOptions, seen: _Seen, listed: ListDraft
+) -> Suggestion:
+    """The draft of a ticket list: ``[dates]``, ``[sla]``, the fields and their value maps."""
+    frame = table.raw.frame
+    stats, tokens, present = seen.stats, seen.tokens, seen.present
+    names = list(present.columns)
+    date_cols = {d if isinstance(d, str) else d["column"] for d in listed.dates.values()}
+    listed.sla = draft_sla(present, names, date_cols)
+    skip = date_cols | ({listed.sla["column"]} if listed.sla else set())
+    roles = [r for r in ROLES if r not in ("timestamp", "activity", "seq")]
+    columns = _choose(stats, len(frame), skip=skip, roles=roles)
+    used = skip | {c.column for c in columns.values()}
+    type_column = _type_column(present, names, used)
+    if type_column:
+        used.add(type_column)
+    status = next(
+        (n for n in names if n not in used and lexicon_field(n) == "activity"),
+        None,
+    )
+    listed.values, listed.unmapped = draft_values(
+        present, _value_fields(columns, type_column), status
+    )
+    dated = [c for c in date_cols if any(st.name == c and st.dates for st in stats)]
+    pooled = pd.concat([present[c].dropna() for c in dated], ignore_index=True)
+    timestamp, note = _timestamp("dates", pooled, options)
+    return Suggestion(
+        path, table, columns, stats, tokens, timestamp, note, {}, [], listed, type_column,
+    )  # fmt: skip
+
+
+def dateless_message(name: str, column: str, columns: dict[str, Choice]) -> tuple[str, str]:
+    """The one-line refusal of a ticket list without dates, and what it can give instead."""
+    by = " ".join(f"--by {role}" for role in ("priority", "category") if role in columns)
+    by = by or "--by COLUMN"
+    message = (
+        f"{name} has no date column: it cannot be imported as an event log (no MTTA, no SLA "
+        f"clocks, no periods, no process map); its duration column {column!r} still gives "
+        "breakdown statistics (n, mean, median, p90 per group)"
+    )
+    return message, f"pdca durations {name} --column {column!r} {by}"
 
 
 def _read(path: Path, options: LoadOptions) -> Table:
@@ -295,7 +445,9 @@ def _column_note(s: Suggestion, role: str, rows: int) -> str:
     col = next(c for c in s.stats if c.name == choice.column)
     if role == "case_id":
         extra = f"{col.distinct} tickets in {rows} rows"
-        if col.distinct == rows:
+        if col.distinct == rows and s.is_ticket_list:
+            extra += " (one row per ticket: a ticket list, one event per date in [dates])"
+        elif col.distinct == rows:
             extra += " (one row per ticket: a ticket list, each row is one event)"
         return f"{choice.why}; {extra}"
     if role == "activity":
@@ -325,12 +477,19 @@ def _render(s: Suggestion) -> str:
             note = "cell values that mean 'no value'"
         lines.append(toml_line(key, value, note))
     lines += ["", "[columns]"]
+    required = ("case_id",) if s.is_ticket_list else REQUIRED
     for role in ROLES:
         if role in s.columns:
             lines.append(toml_line(role, s.columns[role].column, _column_note(s, role, rows)))
-        elif role in REQUIRED:
+        elif role in required:
             lines.append(f'# {role} = "?"  # not found: name the {_ROLE_WORDS[role]} column')
-    unused = [n for n in names if n not in {c.column for c in s.columns.values()}]
+    if s.ticket_type_column:
+        lines.append(toml_line("ticket_type", s.ticket_type_column, "its labels name ticket types"))
+    taken = {c.column for c in s.columns.values()} | {s.ticket_type_column}
+    taken |= {d if isinstance(d, str) else d["column"] for d in s.listed.dates.values()}
+    if s.listed.sla:
+        taken.add(s.listed.sla["column"])
+    unused = [n for n in names if n not in taken]
     if unused:
         listed = one_line(", ".join(toml_string(n) for n in unused))
         lines.append("# not mapped (kept with each event as attributes):")
@@ -343,9 +502,47 @@ def _render(s: Suggestion) -> str:
         lines.append(toml_line(key, value, note))
     if "format" not in data["timestamp"] and s.timestamp_note:
         lines.append(f"# format = ?  # {one_line(s.timestamp_note)}")
-    lines += ["", "[states]"]
+    lines += _render_list(s)
+    if not s.is_ticket_list:
+        lines += _render_states(s)
+    return "\n".join(lines) + "\n"
+
+
+def _render_states(s: Suggestion) -> list[str]:
+    """The ``[states]`` table of an event log's draft."""
+    lines = ["", "[states]"]
     lines += [toml_line(label, state.value, quote=True) for label, state in s.states.items()]
     choices = ", ".join(st.value for st in State if st is not State.UNKNOWN)
     for label in s.unmapped_labels:
         lines.append(f"# {toml_string(label)} = ?  # not recognised; one of: {choices}")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _render_list(s: Suggestion) -> list[str]:
+    """``[dates]``, ``[sla]`` and the ``[values.*]`` tables of a draft, with their reasons."""
+    lines: list[str] = []
+    if s.listed.dates:
+        lines += [
+            "",
+            "# A ticket list: each date of a row is one event (docs/connectors/ticket-lists.md)",
+            "[dates]",
+        ]
+        for kind, spec in s.listed.dates.items():
+            column = spec if isinstance(spec, str) else spec["column"]
+            lines.append(toml_line(kind, spec, s.listed.notes.get(column)))
+    if s.listed.sla:
+        sla = s.listed.sla
+        meaning = (
+            "yes means the SLA was breached (the header says exceeded/breached)"
+            if sla["means"] == "breached"
+            else "yes means the SLA was met"
+        )
+        lines += ["", "# The tool's own SLA verdict, stored as made_sla (true/false)", "[sla]"]
+        lines.append(toml_line("column", sla["column"]))
+        lines.append(toml_line("means", sla["means"], meaning))
+    for name, table in s.listed.values.items():
+        lines += ["", f"[values.{toml_key(name)}]"]
+        lines += [toml_line(label, value, quote=True) for label, value in table.items()]
+        for label in s.listed.unmapped.get(name, []):
+            lines.append(f"# {toml_string(label)} = ?  # not recognised")
+    return lines
