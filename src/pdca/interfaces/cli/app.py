@@ -28,6 +28,7 @@ COMMAND_GROUPS = (
     "data",
     "pull",
     "measure",
+    "durations",
     "analyse",
     "control",
     "improve",
@@ -76,6 +77,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "measure",
         "Measure",
         "SLA clocks: a summary per priority and service, then the most urgent tickets.",
+    ),
+    "durations": (
+        "durations",
+        "Measure",
+        "Duration statistics of a ticket list without dates: n, mean, median, p90 per group.",
     ),
     "mine": (
         "analyse",
