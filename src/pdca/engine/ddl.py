@@ -6,6 +6,7 @@ Add a new migration at the end of :data:`MIGRATIONS`; never edit an applied one.
 
 from __future__ import annotations
 
+from pdca.engine.keys import REKEY_STATEMENTS
 from pdca.model.schema import EVENT_COLUMNS, TICKET_FACT_COLUMNS
 from pdca.model.surveys import SURVEY_COLUMNS
 
@@ -105,4 +106,6 @@ MIGRATIONS: list[list[str]] = [
   PRIMARY KEY (source, url, log)
 )""",
     ],
+    # 5: content keys with an unambiguous encoding of each field (engine/keys.py)
+    REKEY_STATEMENTS,
 ]

@@ -28,6 +28,7 @@ from pdca.engine.bulk import BulkAppend, Written, delete_known_keys, scalar
 from pdca.engine.cache import ResultCache
 from pdca.engine.ddl import MIGRATIONS
 from pdca.engine.derived import Derivation
+from pdca.engine.keys import event_key_sql
 from pdca.errors import ConfigError, StoreError, StoreLockedError
 from pdca.model.batch import AppendResult, ImportBatch
 from pdca.model.facts import ticket_facts
@@ -342,19 +343,10 @@ class Store:
         row = con.execute("SELECT nextval('import_ids')").fetchone()
         assert row is not None
         import_id = int(row[0])
-        hashed = [c for c in cols if c not in (Col.ROW, Col.ATTRIBUTES)]
-        parts = [f'coalesce(CAST("{c}" AS VARCHAR), chr(0))' for c in hashed]
         # the source attributes in one normal form (minified JSON) whichever way the connector
         # handed them over, so that the same event imported from a CSV and from a pdca XES/OCEL
-        # export has the same key; attributes built here with json_object are in it already
-        attrs = _attributes_sql(attr_names)
-        if attr_names is not None:
-            parts.append(f"coalesce({attrs}, '{{}}')")
-        else:
-            parts.append(
-                f"coalesce(CASE WHEN json_valid({attrs}) THEN CAST(json({attrs}) AS VARCHAR)"
-                f" ELSE {attrs} END, '{{}}')"
-            )
+        # export has the same key (engine/keys.py: one unambiguous encoding of every field)
+        key = event_key_sql(cols, _attributes_sql(attr_names), prefix="")
         # narrow table: position, key, and whether it is the first occurrence of a new key
         case = "" if narrow is None else ", case_id"  # bulk appends narrow by ticket
         self._scan_once(staged)
@@ -363,8 +355,7 @@ class Store:
             CREATE TEMP TABLE _pdca_keys AS
             SELECT "row", k{case} FROM (
                 SELECT "row", k{case}, row_number() OVER (PARTITION BY k ORDER BY "row") AS n
-                FROM (SELECT "row"{case}, md5(concat_ws(chr(31), {", ".join(parts)})) AS k
-                      FROM _pdca_batch b)
+                FROM (SELECT "row"{case}, {key} AS k FROM _pdca_batch b)
             ) WHERE n = 1
             """
         )

@@ -18,10 +18,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pdca.engine.keys import survey_key_sql
 from pdca.errors import StoreError
 from pdca.model.batch import QUARANTINE_COLUMNS
 from pdca.model.surveys import (
-    HASHED_COLUMNS,
     SURVEY_COLUMNS,
     SurveyAppendResult,
     SurveyBatch,
@@ -85,13 +85,12 @@ def append_in_transaction(con: duckdb.DuckDBPyConnection, batch: SurveyBatch) ->
     row = con.execute("SELECT nextval('import_ids')").fetchone()
     assert row is not None
     import_id = int(row[0])
-    parts = ", ".join(f'coalesce(CAST("{c}" AS VARCHAR), chr(0))' for c in HASHED_COLUMNS)
     con.execute(
         f"""
         CREATE TEMP TABLE {_KEYS} AS
         SELECT "row", k FROM (
             SELECT "row", k, row_number() OVER (PARTITION BY k ORDER BY "row") AS n
-            FROM (SELECT "row", md5(concat_ws(chr(31), {parts})) AS k FROM {_STAGED})
+            FROM (SELECT "row", {survey_key_sql()} AS k FROM {_STAGED})
         ) WHERE n = 1
         """
     )
