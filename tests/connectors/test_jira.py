@@ -164,7 +164,7 @@ def test_bad_rows_are_quarantined_with_reasons(tmp_path: Path) -> None:
             {"id": "99", "fields": _fields("Open", "new", None)},
         ]
     }
-    report, events = _ingest(tmp_path, doc)
+    report, _ = _ingest(tmp_path, doc)
     assert report.stored == 2
     assert report.quarantined == 2
     assert report.reconciles

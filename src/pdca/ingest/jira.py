@@ -53,7 +53,7 @@ _ISSUE_KEY = re.compile(r'"key"\s*:\s*"[A-Za-z][A-Za-z0-9_]*-\d+"')
 _FIELDS = {"status": Col.ACTIVITY, "assignee": Col.RESOURCE, "priority": Col.PRIORITY}
 
 
-def detect(path: Path) -> bool:
+def detect(path: Path) -> bool:  # noqa: PLR0911 (one answer per kind of document)
     """A Jira JSON (bundle, search response, issue, list of issues, bulk changelogs) or a
     Data Center ``issue_history`` export (a file or a folder holding one)."""
     try:
@@ -258,9 +258,7 @@ def parse_document(doc: Any, path: Path, *, group_field: str | None = None) -> P
     return parsed
 
 
-def _custom_targets(
-    issues: list[Any], names: dict[str, str], chosen: str | None
-) -> dict[str, str]:
+def _custom_targets(issues: list[Any], names: dict[str, str], chosen: str | None) -> dict[str, str]:
     """Custom field id -> canonical column (team/group, support level), found from ``names``
     (``expand=names``) and the changelog items' ``fieldId``."""
     for issue in issues:

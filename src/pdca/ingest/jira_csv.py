@@ -79,7 +79,7 @@ def detect(path: Path) -> bool:
         header = next(csv.reader(io.StringIO(text)))
     except (StopIteration, csv.Error):
         return False
-    return SIGNATURE <= {h.strip() for h in header}
+    return {h.strip() for h in header} >= SIGNATURE
 
 
 def _plain(name: str) -> str:
@@ -103,7 +103,9 @@ def _column(frame: pd.DataFrame, *names: str) -> pd.Series:
 def _date_formats(options: LoadOptions) -> tuple[str, ...]:
     if options.dayfirst is None:
         return _NAMED + _ISO
-    numeric = ("%d/%m/%y %I:%M %p", "%d/%m/%Y %I:%M %p", "%d/%m/%y %H:%M", "%d/%m/%Y %H:%M")
+    numeric: tuple[str, ...] = (
+        "%d/%m/%y %I:%M %p", "%d/%m/%Y %I:%M %p", "%d/%m/%y %H:%M", "%d/%m/%Y %H:%M",
+    )  # fmt: skip
     if not options.dayfirst:
         numeric = tuple(f.replace("%d/%m", "%m/%d") for f in numeric)
     return _NAMED + _ISO + numeric
@@ -132,7 +134,7 @@ def parse_dates(values: pd.Series, options: LoadOptions) -> pd.Series:
     out = text.copy()
     out[text.notna()] = filled.reindex(text.index[text.notna()])
     if parsed:
-        stamps = pd.Series(parsed, dtype="datetime64[ns]")
+        stamps: pd.Series = pd.Series(parsed, dtype="datetime64[ns]")
         zone = options.timezone
         if zone and zone.upper() != "UTC":
             stamps = stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
@@ -159,7 +161,7 @@ def time_in_status(text: str | None) -> dict[str, str]:
 
 
 def _verdict(text: object) -> str | None:
-    hours = _sla_hours(None if text is None or pd.isna(text) else str(text))
+    hours = _sla_hours(text if isinstance(text, str) else None)
     return None if hours is None else ("true" if hours >= 0 else "false")
 
 
@@ -207,8 +209,10 @@ def load(path: Path, options: LoadOptions) -> ImportBatch:
         "changed": parse_dates(_column(frame, "status category changed"), options),
     }
     keep, bad = _row_checks(base, times, frame[ROW])
-    events = _events(base[keep], status[keep], states,
-                     {k: v[keep] for k, v in times.items()}, made[keep], made_first[keep])  # fmt: skip
+    kept = {k: v[keep] for k, v in times.items()}
+    events = _events(
+        base[keep], status[keep], states, kept, made=made[keep], made_first=made_first[keep]
+    )
     extra = pd.DataFrame(list(decoded), index=frame.index)
     if len(extra.columns):
         events = events.join(extra, on="_source")
@@ -234,8 +238,10 @@ def load(path: Path, options: LoadOptions) -> ImportBatch:
         "events": len(events),
     }
     batch.details["notes"] = [
-        "a ticket list: reassignments, waits and reopenings are not in a Jira CSV export; "
-        "group, assignee and priority are the current values"
+        (
+            "a ticket list: reassignments, waits and reopenings are not in a Jira CSV export; "
+            "group, assignee and priority are the current values"
+        )
     ]
     return batch
 
@@ -255,8 +261,8 @@ def _row_checks(
         late = parsed[name] < parsed[CREATED]
         reason = reason.where(~late, f"{label} is before Created")
         unread = times[name].notna() & parsed[name].isna()
-        reason = reason.where(~unread, f"{label} " + times[name].astype(str).map(repr)
-                              + " is not a date Jira writes")  # fmt: skip
+        said = times[name].astype(str).map(repr)
+        reason = reason.where(~unread, f"{label} " + said + " is not a date Jira writes")
     no_created = parsed[CREATED].isna()
     reason = reason.where(
         ~no_created,
@@ -270,53 +276,58 @@ def _row_checks(
     return reason.isna(), bad
 
 
+def _part(
+    base: pd.DataFrame, mask: pd.Series, rank: int, columns: dict[str, pd.Series | str]
+) -> pd.DataFrame:
+    """The events of one kind (``rank``) for the issues in ``mask``."""
+    part = base[mask].copy()
+    for name, values in columns.items():
+        part[name] = values if isinstance(values, str) else values[mask]
+    part["_k"] = rank
+    return part
+
+
 def _events(
     base: pd.DataFrame,
     status: pd.Series,
     states: dict[str, State | str],
     times: dict[str, pd.Series],
+    *,
     made: pd.Series,
     made_first: pd.Series,
 ) -> pd.DataFrame:
     """Up to four events per issue (see the module docstring), in time order per issue."""
-    state_of = status.map(lambda s: None if s is None else states.get(str(s)))
-    state_text = state_of.map(lambda s: None if s is None else State(s).value)
-    cancelled = state_text == State.CANCELLED.value
-    parts = []
-    created = base.assign(**{Col.TIMESTAMP: times[CREATED], Col.ACTIVITY: CREATED, "_k": 0})
-    parts.append(created)
-    has_first = times[FIRST_RESPONSE].notna()
-    first = base[has_first].assign(
-        **{Col.TIMESTAMP: times[FIRST_RESPONSE][has_first], Col.ACTIVITY: FIRST_RESPONSE,
-           "made_sla_first_response": made_first[has_first], "_k": 1}  # fmt: skip
-    )
-    parts.append(first)
-    has_resolved = times[RESOLVED].notna()
-    label = pd.Series(RESOLVED, index=base.index).where(~cancelled, status)
-    resolved = base[has_resolved].assign(
-        **{Col.TIMESTAMP: times[RESOLVED][has_resolved], Col.ACTIVITY: label[has_resolved],
-           "made_sla": made[has_resolved], "_k": 2}  # fmt: skip
-    )
-    parts.append(resolved)
+    state_text = status.map(lambda s: None if s is None else states.get(str(s)))
+    state_text = state_text.map(lambda s: None if s is None else State(s).value)
+    everyone = pd.Series(data=True, index=base.index)
+    has_first, has_resolved = times[FIRST_RESPONSE].notna(), times[RESOLVED].notna()
+    label = pd.Series(RESOLVED, index=base.index).where(state_text != State.CANCELLED.value, status)
     implied = pd.Series(State.NEW.value, index=base.index)
     implied = implied.where(~has_first, State.IN_PROGRESS.value)
-    implied = implied.where(~has_resolved, label.map(lambda s: State(states.get(str(s),
-                            State.RESOLVED)).value))  # fmt: skip
-    latest = pd.concat([times[CREATED], times[FIRST_RESPONSE], times[RESOLVED]], axis=1)
-    latest_t = latest.apply(pd.to_datetime, format=TIME_FORMAT, errors="coerce").max(axis=1)
-    changed_t = pd.to_datetime(times["changed"], format=TIME_FORMAT, errors="coerce")
-    when = changed_t.where(changed_t > latest_t, latest_t)
+    label_state = label.map(lambda s: State(states.get(str(s), State.RESOLVED)).value)
+    implied = implied.where(~has_resolved, label_state)
+    stamps = {k: pd.to_datetime(v, format=TIME_FORMAT, errors="coerce") for k, v in times.items()}
+    latest = pd.concat([stamps[CREATED], stamps[FIRST_RESPONSE], stamps[RESOLVED]], axis=1)
+    latest_t = latest.max(axis=1)
+    when = stamps["changed"].where(stamps["changed"] > latest_t, latest_t)
     final = status.notna() & when.notna() & (state_text != implied)
-    current = base[final].assign(
-        **{Col.TIMESTAMP: when[final].dt.strftime(TIME_FORMAT), Col.ACTIVITY: status[final],
-           "made_sla": made[final].where(has_resolved[final]), "_k": 3}  # fmt: skip
-    )
-    parts.append(current)
+    when_text = when.dt.strftime(TIME_FORMAT)
+    parts = [
+        _part(base, everyone, 0, {Col.TIMESTAMP: times[CREATED], Col.ACTIVITY: CREATED}),
+        _part(base, has_first, 1, {Col.TIMESTAMP: times[FIRST_RESPONSE],
+              Col.ACTIVITY: FIRST_RESPONSE, "made_sla_first_response": made_first}),
+        _part(base, has_resolved, 2, {Col.TIMESTAMP: times[RESOLVED], Col.ACTIVITY: label,
+              "made_sla": made}),
+        _part(base, final, 3, {Col.TIMESTAMP: when_text, Col.ACTIVITY: status,
+              "made_sla": made.where(has_resolved)}),
+    ]  # fmt: skip
     events = pd.concat(parts).rename_axis("_source").reset_index()
     events[Col.SEQ] = events["_k"].astype(str)
     events = events.sort_values(["_source", "_k"], kind="stable").drop(columns="_k")
     resolved_at = events[Col.ACTIVITY].eq(RESOLVED) | events["made_sla"].notna()
-    events["made_sla"] = events.groupby("_source")["made_sla"].ffill().where(
-        resolved_at.groupby(events["_source"]).cummax()
+    events["made_sla"] = (
+        events.groupby("_source")["made_sla"]
+        .ffill()
+        .where(resolved_at.groupby(events["_source"]).cummax())
     )
     return events.reset_index(drop=True)

@@ -60,7 +60,7 @@ def _files(path: Path) -> tuple[Path, Path | None, Path | None] | None:
     """(issue_history, issues, fields) for a folder or an issue_history file, or None."""
     if path.is_dir():
         folder, history = path, None
-    elif HISTORY <= _header(path):
+    elif _header(path) >= HISTORY:
         folder, history = path.parent, path
     else:
         return None
@@ -71,11 +71,11 @@ def _files(path: Path) -> tuple[Path, Path | None, Path | None] | None:
         return None
     for item in candidates:
         header = _header(item)
-        if history is None and HISTORY <= header:
+        if history is None and header >= HISTORY:
             history = item
-        elif issues is None and ISSUES <= header:
+        elif issues is None and header >= ISSUES:
             issues = item
-        elif fields is None and FIELDS <= header and "changelog_id" not in header:
+        elif fields is None and header >= FIELDS and "changelog_id" not in header:
             fields = item
     return None if history is None else (history, issues, fields)
 
@@ -155,8 +155,8 @@ def _groups(fields: pd.DataFrame, chosen: str | None) -> dict[str, str]:
     if chosen:
         hit = (names.str.lower() == chosen.lower()) | (ids.str.lower() == chosen.lower())
     else:
-        ranks = names.str.strip().str.lower().map(
-            {n: i for i, n in enumerate(jf.GROUP_FIELD_NAMES)}
+        ranks = (
+            names.str.strip().str.lower().map({n: i for i, n in enumerate(jf.GROUP_FIELD_NAMES)})
         )
         hit = ranks.notna() & (ranks == ranks.min())
     rows = fields[hit & fields["field_value"].notna()]

@@ -107,7 +107,7 @@ def _item(name: str, before: dict[str, Any], row: dict[str, Any]) -> dict[str, A
     )
 
 
-def _entry(
+def _entry(  # noqa: PLR0917 (the seven keys of a changelog item, in the documented order)
     field: str,
     fieldtype: str,
     field_id: str,

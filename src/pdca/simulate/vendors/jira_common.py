@@ -128,7 +128,7 @@ class Ticket:
             if row[Col.STATE] not in ("resolved", "closed"):
                 break
             when = row[Col.TIMESTAMP]
-        return when
+        return pd.Timestamp(when)
 
 
 def _text(value: Any) -> str | None:
@@ -146,7 +146,10 @@ def tickets(events: pd.DataFrame) -> list[Ticket]:
     frame = frame.astype(object).where(frame.notna(), None)
     out: list[Ticket] = []
     for position, (key, group) in enumerate(frame.groupby(Col.CASE_ID, sort=True)):
-        out.append(Ticket(str(key), 10001 + position, group.to_dict("records")))
+        records: list[dict[str, Any]] = [
+            {str(k): v for k, v in r.items()} for r in group.to_dict("records")
+        ]
+        out.append(Ticket(str(key), 10001 + position, records))
     return out
 
 

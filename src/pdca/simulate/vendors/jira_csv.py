@@ -37,6 +37,7 @@ HEADER: tuple[str, ...] = (
 )  # fmt: skip
 _WORKED = {"in_progress", "waiting_customer", "waiting_vendor", "waiting_other", "resolved",
            "closed"}  # fmt: skip
+_MULTI = ("Watchers", "Watchers Id", "Comment")
 _CATEGORY = {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}
 
 
@@ -44,7 +45,7 @@ def jira_date(when: Any) -> str:
     """``05/Mar/25 9:15 AM`` (English month names, 12-hour clock, minutes)."""
     t = pd.Timestamp(when)
     hour = t.hour % 12 or 12
-    return f"{t:%d/%b/%y} {hour}:{t:%M} {'AM' if t.hour < 12 else 'PM'}"  # noqa: PLR2004
+    return f"{t:%d/%b/%y} {hour}:{t:%M} {'AM' if t.hour < 12 else 'PM'}"
 
 
 def sla_text(minutes: int) -> str:
@@ -121,12 +122,11 @@ def _row(ticket: jc.Ticket, export: pd.Timestamp) -> list[Any]:
         "Status Category Changed": jira_date(_category_changed(ticket)),
     }
     repeated = {"Watchers": caller, "Watchers Id": jc.account_id(caller), "Comment": ""}
-    out: list[Any] = []
-    for name in HEADER:
-        # a multi-value field fills its first column; the repeated one stays empty here
-        out.append(repeated.pop(name, "") if name in ("Watchers", "Watchers Id", "Comment")
-                   else cells.get(name, ""))  # fmt: skip
-    return out
+    # a multi-value field fills its first column; the repeated one stays empty here
+    return [
+        repeated.pop(name, "") if name in repeated or name in _MULTI else cells.get(name, "")
+        for name in HEADER
+    ]
 
 
 def write(events: pd.DataFrame, out: Path) -> list[Path]:
