@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.pull import api_glpi, api_jira, api_servicenow, api_zammad
+from tests.pull import api_glpi, api_jira, api_servicenow, api_zammad, api_zendesk
 from tests.pull.desk import Desk
 from tests.pull.server import Handler, Request
 
@@ -52,6 +52,12 @@ TOOLS: dict[str, Tool] = {
         api_servicenow.ServiceNow,
         lambda r: r.path.endswith("/sys_audit"),
         user=api_servicenow.USER,
+    ),
+    "zendesk": Tool(
+        "zendesk",
+        api_zendesk.Zendesk,
+        lambda r: r.path.endswith("/audits"),
+        user=api_zendesk.USER,
     ),
     "zammad": Tool("zammad", api_zammad.Zammad, lambda r: "/ticket_history/" in r.path),
 }
