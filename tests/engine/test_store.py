@@ -222,3 +222,7 @@ def test_the_memory_limit_comes_from_the_environment(
     monkeypatch.setenv("PDCA_MEMORY_LIMIT", "lots")
     with pytest.raises(ConfigError, match="PDCA_MEMORY_LIMIT='lots' is not an amount of memory"):
         Store.open(tmp_path / "s")
+    for small in ("10MB", "95MiB", "99999999B"):
+        monkeypatch.setenv("PDCA_MEMORY_LIMIT", small)
+        with pytest.raises(ConfigError, match=f"PDCA_MEMORY_LIMIT={small} is too small"):
+            Store.open(tmp_path / "s")

@@ -37,8 +37,14 @@ from pdca.model.surveys import SurveyAppendResult, SurveyBatch
 
 STORE_ENV = "PDCA_STORE"
 MEMORY_ENV = "PDCA_MEMORY_LIMIT"
-"""Largest memory DuckDB may use for a store (e.g. ``3GB``); beyond it, it spills to disk."""
-_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+"""Largest memory DuckDB may use for a store (e.g. ``3GB``); beyond it, it spills to disk. It
+bounds the analytics engine only: reading and canonicalising a file in Python (pandas) during an
+import comes on top (see the README)."""
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+MIN_MEMORY_BYTES = 100_000_000
+"""Smallest ``PDCA_MEMORY_LIMIT`` accepted: below it DuckDB fails on ordinary queries."""
 DEFAULT_STORE_DIR = ".pdca"
 DB_FILE = "pdca.duckdb"
 CANONICAL_TABLES = ("events", "tickets", "surveys", "imports", "quarantine")
@@ -82,9 +88,16 @@ def _memory_config() -> dict[str, Any]:
     limit = os.environ.get(MEMORY_ENV)
     if not limit:
         return {}
-    if not _MEMORY.match(limit):
+    match = _MEMORY.match(limit)
+    if not match:
         raise ConfigError(
             f"{MEMORY_ENV}={limit!r} is not an amount of memory", "write it like 3GB or 500MB"
+        )
+    size = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if size < MIN_MEMORY_BYTES:
+        raise ConfigError(
+            f"{MEMORY_ENV}={limit.strip()} is too small for the analytics engine",
+            "give at least 100MB (it spills to disk beyond the limit)",
         )
     return {"memory_limit": limit.strip()}
 
