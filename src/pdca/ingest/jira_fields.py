@@ -125,7 +125,7 @@ def is_level_field(name: str | None) -> bool:
 def chosen_group_field(mapping: Path | None) -> str | None:
     """The group field the user names in a mapping file (``[jira] group_field = "…"``).
 
-    ``pdca ingest FILE --source jira --mapping jira.toml`` with a ``[jira]`` table whose
+    ``pdca ingest FILE --source jira --map jira.toml`` with a ``[jira]`` table whose
     ``group_field`` is a custom field id (``customfield_10050``) or name (``Support team``).
     """
     if mapping is None:
