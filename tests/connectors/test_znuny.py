@@ -36,8 +36,9 @@ def _map_file(tmp: Path) -> Path:
     from pdca.simulate.run import simulate  # noqa: PLC0415
 
     probe = tmp / "probe.csv"
-    simulate(make_config(seed=7, days=45, tickets=300, log="desk"), out=probe, fmt="csv",
-             hidden=False)  # fmt: skip
+    simulate(
+        make_config(seed=7, days=45, tickets=300, log="desk"), out=probe, fmt="csv", hidden=False
+    )
     truth = pd.read_csv(probe).dropna(subset=["assignment_group"])
     levels = truth.groupby("assignment_group")["support_level"].first()
     lines = ["[znuny]", "unowned_owner_ids = [1]", "", "[znuny.support_levels]"]
@@ -94,26 +95,47 @@ def _bundle(folder: Path, out: Path) -> Path:
     prios = pd.read_csv(folder / "ticket_priority.csv", dtype=str).set_index("id")["name"]
     users = pd.read_csv(folder / "users.csv", dtype=str).set_index("id")["login"]
     ticket_get = [
-        {"TicketID": t["id"], "TicketNumber": t["tn"], "Created": t["create_time"],
-         "StateID": t["ticket_state_id"], "State": states.loc[t["ticket_state_id"], "name"],
-         "StateType": types[states.loc[t["ticket_state_id"], "type_id"]],
-         "QueueID": t["queue_id"], "Queue": queues[t["queue_id"]], "OwnerID": t["user_id"],
-         "Owner": users[t["user_id"]], "PriorityID": t["ticket_priority_id"],
-         "Priority": prios[t["ticket_priority_id"]], "Type": "Unclassified"}
+        {
+            "TicketID": t["id"],
+            "TicketNumber": t["tn"],
+            "Created": t["create_time"],
+            "StateID": t["ticket_state_id"],
+            "State": states.loc[t["ticket_state_id"], "name"],
+            "StateType": types[states.loc[t["ticket_state_id"], "type_id"]],
+            "QueueID": t["queue_id"],
+            "Queue": queues[t["queue_id"]],
+            "OwnerID": t["user_id"],
+            "Owner": users[t["user_id"]],
+            "PriorityID": t["ticket_priority_id"],
+            "Priority": prios[t["ticket_priority_id"]],
+            "Type": "Unclassified",
+        }
         for t in tickets.to_dict("records")
-    ]  # fmt: skip
+    ]
     history: list[dict[str, Any]] = []
     for tid, rows in hist.groupby("ticket_id", sort=False):
         items = [
-            {"HistoryType": kinds[r["history_type_id"]], "HistoryTypeID": r["history_type_id"],
-             "Name": r["name"], "CreateTime": r["create_time"], "CreateBy": r["create_by"],
-             "QueueID": r["queue_id"], "OwnerID": r["owner_id"], "PriorityID": r["priority_id"],
-             "StateID": r["state_id"], "TypeID": r["type_id"], "ArticleID": r["article_id"]}
+            {
+                "HistoryType": kinds[r["history_type_id"]],
+                "HistoryTypeID": r["history_type_id"],
+                "Name": r["name"],
+                "CreateTime": r["create_time"],
+                "CreateBy": r["create_by"],
+                "QueueID": r["queue_id"],
+                "OwnerID": r["owner_id"],
+                "PriorityID": r["priority_id"],
+                "StateID": r["state_id"],
+                "TypeID": r["type_id"],
+                "ArticleID": r["article_id"],
+            }
             for r in rows.to_dict("records")
-        ]  # fmt: skip
+        ]
         history.append({"TicketID": tid, "History": items})
-    doc = {"pdca_bundle": {"source": "znuny", "version": 1}, "tickets": [{"Ticket": ticket_get}],
-           "history": history}  # fmt: skip
+    doc = {
+        "pdca_bundle": {"source": "znuny", "version": 1},
+        "tickets": [{"Ticket": ticket_get}],
+        "history": history,
+    }
     out.write_text(json.dumps(doc), encoding="utf-8")
     return out
 
@@ -123,8 +145,7 @@ def test_rest_bundle_gives_the_same_events(trip: RoundTrip, tmp_path: Path) -> N
     assert detect_source(path) == "znuny"
     folder = znuny.load(trip.written[0].parent, LoadOptions(log="f")).events
     bundle = znuny.load(path, LoadOptions(log="b")).events
-    cols = ["case_id", "timestamp", "activity", "state", "assignment_group", "resource",
-            "priority"]  # fmt: skip
+    cols = ["case_id", "timestamp", "activity", "state", "assignment_group", "resource", "priority"]
     a = folder[cols].sort_values(["case_id", "timestamp"]).reset_index(drop=True)
     b = bundle[cols].sort_values(["case_id", "timestamp"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a.astype(str), b.astype(str))
@@ -145,26 +166,36 @@ def _folder(tmp: Path, rows: list[str], **extra: str) -> Path:
 
 
 def test_default_lookups_when_the_files_are_missing(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, [
-        "1,%%20240301100001%%Raw%%3 normal%%new%%5,1,5,,1,2,1,3,1,2024-03-01 10:00:00,1",
-        "2,%%Note,15,5,,1,2,1,3,1,2024-03-01 10:10:00,1",
-        "3,%%agent%%7,23,5,,1,2,7,3,1,2024-03-01 10:20:00,7",
-        "4,%%new%%open%%,27,5,,1,2,7,3,4,2024-03-01 10:20:00,7",
-        "5,%%3 normal%%3%%4 high%%4,22,5,,1,2,7,4,4,2024-03-01 10:30:00,7",
-        "6,%%open%%pending auto close+%%,27,5,,1,2,7,4,7,2024-03-01 11:00:00,7",
-        "7,%%pending auto close+%%closed successful%%,27,5,,1,2,7,4,2,2024-03-02 11:00:00,1",
-    ])  # fmt: skip
+    folder = _folder(
+        tmp_path,
+        [
+            "1,%%20240301100001%%Raw%%3 normal%%new%%5,1,5,,1,2,1,3,1,2024-03-01 10:00:00,1",
+            "2,%%Note,15,5,,1,2,1,3,1,2024-03-01 10:10:00,1",
+            "3,%%agent%%7,23,5,,1,2,7,3,1,2024-03-01 10:20:00,7",
+            "4,%%new%%open%%,27,5,,1,2,7,3,4,2024-03-01 10:20:00,7",
+            "5,%%3 normal%%3%%4 high%%4,22,5,,1,2,7,4,4,2024-03-01 10:30:00,7",
+            "6,%%open%%pending auto close+%%,27,5,,1,2,7,4,7,2024-03-01 11:00:00,7",
+            "7,%%pending auto close+%%closed successful%%,27,5,,1,2,7,4,2,2024-03-02 11:00:00,1",
+        ],
+    )
     batch = znuny.load(folder, LoadOptions(log="z"))
     ev = batch.events.sort_values("seq")
-    assert list(ev["activity"]) == ["new", "open", "open", "pending auto close+",
-                                    "closed successful"]  # fmt: skip
+    assert list(ev["activity"]) == [
+        "new",
+        "open",
+        "open",
+        "pending auto close+",
+        "closed successful",
+    ]
     assert list(ev["state"]) == ["new", "in_progress", "in_progress", "resolved", "closed"]
     assert list(ev["priority"]) == ["3 normal", "3 normal", "4 high", "4 high", "4 high"]
     assert list(ev["resource"].fillna("-")) == ["-", "7", "7", "7", "7"]  # no users: the id
     assert set(ev["assignment_group"]) == {"2"}
     assert set(ev["case_id"]) == {"5"}  # no ticket table: the ticket id
-    assert set(batch.details["history_rows"]["lookups_defaulted"]) >= {"ticket_state",
-                                                                       "ticket_priority"}  # fmt: skip
+    assert set(batch.details["history_rows"]["lookups_defaulted"]) >= {
+        "ticket_state",
+        "ticket_priority",
+    }
 
 
 def test_map_file_names_states_and_owners(tmp_path: Path) -> None:
@@ -175,8 +206,9 @@ def test_map_file_names_states_and_owners(tmp_path: Path) -> None:
         users="id,login\n3,bot\n",
     )
     mapping = tmp_path / "z.toml"
-    mapping.write_text('[znuny]\nunowned_owner_ids = [3]\n[znuny.states]\n"with supplier" = '
-                       '"waiting_vendor"\n')  # fmt: skip
+    mapping.write_text(
+        '[znuny]\nunowned_owner_ids = [3]\n[znuny.states]\n"with supplier" = "waiting_vendor"\n'
+    )
     ev = znuny.load(folder, LoadOptions(log="z", mapping=mapping)).events.sort_values("seq")
     assert list(ev["state"]) == ["new", "waiting_vendor"]
     assert ev["resource"].isna().all()

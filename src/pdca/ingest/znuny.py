@@ -137,7 +137,9 @@ def _snapshots(tables: ZnunyTables, s: ZnunySettings, rows: pd.DataFrame) -> pd.
     out["state"] = rows["state_id"].map(lambda i: look.states.get(str(i), (str(i), None))[0])
     out["queue"] = rows["queue_id"].map(lambda i: look.queues.get(str(i), str(i)) if i else None)
     out["owner"] = rows["owner_id"].map(
-        lambda i: None if i is None or str(i) in s.unowned_owner_ids else look.users.get(str(i), str(i))
+        lambda i: (
+            None if i is None or str(i) in s.unowned_owner_ids else look.users.get(str(i), str(i))
+        )
     )
     out["priority"] = rows["priority_id"].map(
         lambda i: look.priorities.get(str(i), str(i)) if i else None
@@ -145,7 +147,7 @@ def _snapshots(tables: ZnunyTables, s: ZnunySettings, rows: pd.DataFrame) -> pd.
     return out
 
 
-def _quarantine(tables: ZnunyTables, when: pd.Series, ok: pd.Series) -> tuple[pd.Series, list[BadRow]]:
+def _quarantine(tables: ZnunyTables, ok: pd.Series) -> tuple[pd.Series, list[BadRow]]:
     hist = tables.history
     reason = pd.Series("", index=hist.index, dtype=object)
     ticket = hist["ticket_id"]
@@ -171,7 +173,7 @@ def build_events(
     hist = tables.history
     when = utc_text(hist["create_time"], timezone)
     ok = pd.to_datetime(when, format=TIME_FORMAT, errors="coerce").notna()
-    bad, bad_rows = _quarantine(tables, when, ok)
+    bad, bad_rows = _quarantine(tables, ok)
     rows = hist[~bad].copy()
     rows[Col.TIMESTAMP] = when[~bad]
     kinds = rows.get("history_type")
@@ -187,8 +189,9 @@ def build_events(
     if len(frame):
         case = frame["ticket_id"].map(lambda t: (tables.tickets or {}).get(t, t))
         frame.insert(0, Col.CASE_ID, case)
-        frame = frame.rename(columns={"state": Col.ACTIVITY, "queue": Col.ASSIGNMENT_GROUP,
-                                      "owner": Col.RESOURCE})  # fmt: skip
+        frame = frame.rename(
+            columns={"state": Col.ACTIVITY, "queue": Col.ASSIGNMENT_GROUP, "owner": Col.RESOURCE}
+        )
         if s.support_levels:
             frame[Col.SUPPORT_LEVEL] = frame[Col.ASSIGNMENT_GROUP].map(s.support_levels)
         frame[Col.SEQ] = frame.groupby(Col.CASE_ID, sort=False).cumcount()
@@ -218,14 +221,20 @@ def _ticket_events(ticket: str, rows: pd.DataFrame) -> list[dict[str, Any]]:
         changes = any(r["_type"] in CHANGE_TYPES for r in group)
         if last is None or snap != last or changes:
             first = group[0]
-            out.append({"ticket_id": ticket, Col.TIMESTAMP: first[Col.TIMESTAMP],
-                        **dict(zip(FIELDS, snap, strict=True))})  # fmt: skip
+            out.append(
+                {
+                    "ticket_id": ticket,
+                    Col.TIMESTAMP: first[Col.TIMESTAMP],
+                    **dict(zip(FIELDS, snap, strict=True)),
+                }
+            )
         last = snap
         group.clear()
 
     changed: set[str] = set()
     before = None
-    for row in rows.to_dict("records"):
+    for record in rows.to_dict("records"):
+        row: dict[str, Any] = {str(k): v for k, v in record.items()}
         for name in FIELDS:
             row[name] = None if pd.isna(row[name]) else row[name]
         snap = tuple(row[f] for f in FIELDS)

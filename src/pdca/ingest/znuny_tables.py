@@ -51,39 +51,100 @@ DEFAULT_STATE_TYPES = {
     "6": "removed",
     "7": "merged",
 }
-DEFAULT_PRIORITIES = {"1": "1 very low", "2": "2 low", "3": "3 normal", "4": "4 high",
-                      "5": "5 very high"}  # fmt: skip
+DEFAULT_PRIORITIES = {
+    "1": "1 very low",
+    "2": "2 low",
+    "3": "3 normal",
+    "4": "4 high",
+    "5": "5 very high",
+}
 DEFAULT_HISTORY_TYPES = {
-    "1": "NewTicket", "2": "FollowUp", "3": "SendAutoReject", "4": "SendAutoReply",
-    "5": "SendAutoFollowUp", "6": "Forward", "7": "Bounce", "8": "SendAnswer",
-    "9": "SendAgentNotification", "10": "SendCustomerNotification", "11": "EmailAgent",
-    "12": "EmailCustomer", "13": "PhoneCallAgent", "14": "PhoneCallCustomer", "15": "AddNote",
-    "16": "Move", "17": "Lock", "18": "Unlock", "19": "Remove", "20": "TimeAccounting",
-    "21": "CustomerUpdate", "22": "PriorityUpdate", "23": "OwnerUpdate", "24": "LoopProtection",
-    "25": "Misc", "26": "SetPendingTime", "27": "StateUpdate", "28": "TicketDynamicFieldUpdate",
-    "29": "WebRequestCustomer", "30": "TicketLinkAdd", "31": "TicketLinkDelete",
-    "32": "SystemRequest", "33": "Merged", "34": "ResponsibleUpdate", "35": "Subscribe",
-    "36": "Unsubscribe", "37": "TypeUpdate", "38": "ServiceUpdate", "39": "SLAUpdate",
-    "40": "ArchiveFlagUpdate", "41": "EscalationSolutionTimeStop",
-    "42": "EscalationResponseTimeStart", "43": "EscalationUpdateTimeStart",
-    "44": "EscalationSolutionTimeStart", "45": "EscalationResponseTimeNotifyBefore",
-    "46": "EscalationUpdateTimeNotifyBefore", "47": "EscalationSolutionTimeNotifyBefore",
-    "48": "EscalationResponseTimeStop", "49": "EscalationUpdateTimeStop", "50": "TitleUpdate",
-    "51": "EmailResend", "52": "Bulk",
-}  # fmt: skip
+    "1": "NewTicket",
+    "2": "FollowUp",
+    "3": "SendAutoReject",
+    "4": "SendAutoReply",
+    "5": "SendAutoFollowUp",
+    "6": "Forward",
+    "7": "Bounce",
+    "8": "SendAnswer",
+    "9": "SendAgentNotification",
+    "10": "SendCustomerNotification",
+    "11": "EmailAgent",
+    "12": "EmailCustomer",
+    "13": "PhoneCallAgent",
+    "14": "PhoneCallCustomer",
+    "15": "AddNote",
+    "16": "Move",
+    "17": "Lock",
+    "18": "Unlock",
+    "19": "Remove",
+    "20": "TimeAccounting",
+    "21": "CustomerUpdate",
+    "22": "PriorityUpdate",
+    "23": "OwnerUpdate",
+    "24": "LoopProtection",
+    "25": "Misc",
+    "26": "SetPendingTime",
+    "27": "StateUpdate",
+    "28": "TicketDynamicFieldUpdate",
+    "29": "WebRequestCustomer",
+    "30": "TicketLinkAdd",
+    "31": "TicketLinkDelete",
+    "32": "SystemRequest",
+    "33": "Merged",
+    "34": "ResponsibleUpdate",
+    "35": "Subscribe",
+    "36": "Unsubscribe",
+    "37": "TypeUpdate",
+    "38": "ServiceUpdate",
+    "39": "SLAUpdate",
+    "40": "ArchiveFlagUpdate",
+    "41": "EscalationSolutionTimeStop",
+    "42": "EscalationResponseTimeStart",
+    "43": "EscalationUpdateTimeStart",
+    "44": "EscalationSolutionTimeStart",
+    "45": "EscalationResponseTimeNotifyBefore",
+    "46": "EscalationUpdateTimeNotifyBefore",
+    "47": "EscalationSolutionTimeNotifyBefore",
+    "48": "EscalationResponseTimeStop",
+    "49": "EscalationUpdateTimeStop",
+    "50": "TitleUpdate",
+    "51": "EmailResend",
+    "52": "Bulk",
+}
 """Znuny's initial ``ticket_history_type`` rows."""
 
-HISTORY_COLUMNS = ("id", "name", "history_type_id", "ticket_id", "article_id", "type_id",
-                   "queue_id", "owner_id", "priority_id", "state_id", "create_time", "create_by")  # fmt: skip
+HISTORY_COLUMNS = (
+    "id",
+    "name",
+    "history_type_id",
+    "ticket_id",
+    "article_id",
+    "type_id",
+    "queue_id",
+    "owner_id",
+    "priority_id",
+    "state_id",
+    "create_time",
+    "create_by",
+)
 NULLS = frozenset({"", "\\N", "NULL", "null"})
 _BUNDLE = re.compile(r'"pdca_bundle"\s*:\s*\{[^}]*"source"\s*:\s*"(?:znuny|otrs)"')
 _API_KEYS = {
-    "HistoryID": "id", "Name": "name", "HistoryTypeID": "history_type_id",
-    "HistoryType": "history_type", "TicketID": "ticket_id", "ArticleID": "article_id",
-    "TypeID": "type_id", "QueueID": "queue_id", "OwnerID": "owner_id",
-    "PriorityID": "priority_id", "StateID": "state_id", "CreateTime": "create_time",
+    "HistoryID": "id",
+    "Name": "name",
+    "HistoryTypeID": "history_type_id",
+    "HistoryType": "history_type",
+    "TicketID": "ticket_id",
+    "ArticleID": "article_id",
+    "TypeID": "type_id",
+    "QueueID": "queue_id",
+    "OwnerID": "owner_id",
+    "PriorityID": "priority_id",
+    "StateID": "state_id",
+    "CreateTime": "create_time",
     "CreateBy": "create_by",
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -147,9 +208,19 @@ def read_folder(folder: Path) -> ZnunyTables:
     absent = [c for c in ("ticket_id", "create_time", "state_id") if c not in history.columns]
     if absent:
         raise InputError(f"{path} has no column {', '.join(absent)}", "export it with SELECT *")
-    tables = {t: _read(p, bad) for t in ("ticket", "ticket_state", "ticket_state_type",
-              "ticket_history_type", "queue", "users", "ticket_priority")
-              if (p := _file(folder, t)) is not None}  # fmt: skip
+    tables = {
+        t: _read(p, bad)
+        for t in (
+            "ticket",
+            "ticket_state",
+            "ticket_state_type",
+            "ticket_history_type",
+            "queue",
+            "users",
+            "ticket_priority",
+        )
+        if (p := _file(folder, t)) is not None
+    }
     look = Lookups()
     types = _pairs(tables.get("ticket_state_type"), "name")
     if "ticket_state_type" not in tables:
@@ -157,8 +228,10 @@ def read_folder(folder: Path) -> ZnunyTables:
     state = tables.get("ticket_state")
     if state is not None and {"id", "name"} <= set(state.columns):
         type_ids = state["type_id"] if "type_id" in state.columns else [None] * len(state)
-        look.states = {str(i): (str(n), types.get(str(t))) for i, n, t in
-                       zip(state["id"], state["name"], type_ids, strict=True)}  # fmt: skip
+        look.states = {
+            str(i): (str(n), types.get(str(t)))
+            for i, n, t in zip(state["id"], state["name"], type_ids, strict=True)
+        }
     else:
         look.states = {k: (n, t) for k, (n, t) in DEFAULT_STATES.items()}
         look.defaults_used.append("ticket_state")
@@ -189,8 +262,9 @@ def _split(name: str | None) -> list[str]:
 
 def _learn(look: Lookups, hist: pd.DataFrame) -> None:
     """Names the history's ``Name`` texts give (Znuny's Kernel/System/Ticket.pm formats)."""
-    for kind, name, row in zip(hist["history_type"], hist["name"],
-                               hist.to_dict("records"), strict=True):  # fmt: skip
+    for kind, name, row in zip(
+        hist["history_type"], hist["name"], hist.to_dict("records"), strict=True
+    ):
         parts = _split(name)
         if kind == "NewTicket" and len(parts) >= 4:  # %%tn%%queue%%priority%%state%%id
             look.queues.setdefault(str(row["queue_id"]), parts[1])
@@ -206,6 +280,38 @@ def _learn(look: Lookups, hist: pd.DataFrame) -> None:
             look.priorities.setdefault(parts[3], parts[2])
         elif kind == "OwnerUpdate" and len(parts) >= 2:  # %%login%%id
             look.users.setdefault(parts[1], parts[0])
+
+
+def _api_lookups(data: dict[str, Any], look: Lookups) -> dict[str, str]:
+    """Ticket numbers and id -> name lookups from the TicketGet records and optional lists."""
+    tickets: dict[str, str] = {}
+    records = data.get("tickets") or []
+    for t in [r for x in records for r in (x.get("Ticket", [x]) if isinstance(x, dict) else [])]:
+        tid = _text(t.get("TicketID"))
+        if tid is None:
+            continue
+        tickets[tid] = _text(t.get("TicketNumber")) or tid
+        if t.get("StateID") is not None:
+            look.states[str(t["StateID"])] = (str(t.get("State")), _text(t.get("StateType")))
+        for key, target in (
+            ("Queue", look.queues),
+            ("Owner", look.users),
+            ("Priority", look.priorities),
+        ):
+            if t.get(f"{key}ID") is not None and t.get(key):
+                target[str(t[f"{key}ID"])] = str(t[key])
+    for key, target, name in (
+        ("queues", look.queues, "Name"),
+        ("users", look.users, "UserLogin"),
+        ("priorities", look.priorities, "Name"),
+    ):
+        for item in data.get(key) or []:
+            if isinstance(item, dict) and item.get("ID") is not None:
+                target[str(item["ID"])] = str(item.get(name))
+    for item in data.get("states") or []:
+        if isinstance(item, dict) and item.get("ID") is not None:
+            look.states[str(item["ID"])] = (str(item.get("Name")), _text(item.get("TypeName")))
+    return tickets
 
 
 def read_bundle(path: Path) -> ZnunyTables:
@@ -225,36 +331,16 @@ def read_bundle(path: Path) -> ZnunyTables:
         items = inner if isinstance(inner, list) else [entry]
         for item in items:
             if isinstance(item, dict):
-                row = {_API_KEYS.get(k, k): _text(v) for k, v in item.items()}
+                row: dict[str, Any] = {str(_API_KEYS.get(k, k)): _text(v) for k, v in item.items()}
                 row.setdefault("ticket_id", _text(entry.get("TicketID")))
                 rows.append(row)
     hist = pd.DataFrame(rows, columns=[*HISTORY_COLUMNS, "history_type"], dtype=object)
     hist = hist.where(hist.notna(), None)
     hist[ROW] = range(len(hist))
     look = Lookups(states={}, history_types={})
-    tickets: dict[str, str] = {}
-    records = data.get("tickets") or []
-    for t in [r for x in records for r in (x.get("Ticket", [x]) if isinstance(x, dict) else [])]:
-        tid = _text(t.get("TicketID"))
-        if tid is None:
-            continue
-        tickets[tid] = _text(t.get("TicketNumber")) or tid
-        if t.get("StateID") is not None:
-            look.states[str(t["StateID"])] = (str(t.get("State")), _text(t.get("StateType")))
-        for key, target in (("Queue", look.queues), ("Owner", look.users),
-                            ("Priority", look.priorities)):  # fmt: skip
-            if t.get(f"{key}ID") is not None and t.get(key):
-                target[str(t[f"{key}ID"])] = str(t[key])
-    for key, target, name in (("queues", look.queues, "Name"), ("users", look.users, "UserLogin"),
-                              ("priorities", look.priorities, "Name")):  # fmt: skip
-        for item in data.get(key) or []:
-            if isinstance(item, dict) and item.get("ID") is not None:
-                target[str(item["ID"])] = str(item.get(name))
-    for item in data.get("states") or []:
-        if isinstance(item, dict) and item.get("ID") is not None:
-            look.states[str(item["ID"])] = (str(item.get("Name")), _text(item.get("TypeName")))
+    tickets = _api_lookups(data, look)
     _learn(look, hist)
-    known = {n: t for n, t in DEFAULT_STATES.values()}
+    known = dict(DEFAULT_STATES.values())
     look.states = {k: (n, t or known.get(n)) for k, (n, t) in look.states.items()}
     look.history_types = dict(DEFAULT_HISTORY_TYPES)
     return ZnunyTables(hist, tickets or None, look, [], file_sha256(path))

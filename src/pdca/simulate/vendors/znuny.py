@@ -41,10 +41,18 @@ STATES: dict[str, tuple[int, str]] = {
     "closed": (2, "closed successful"),
     "cancelled": (5, "removed"),
 }
-STATE_ROWS = [(1, "new", 1), (2, "closed successful", 3), (3, "closed unsuccessful", 3),
-              (4, "open", 2), (5, "removed", 6), (6, "pending reminder", 4),
-              (7, "pending auto close+", 5), (8, "pending auto close-", 5), (9, "merged", 7),
-              (10, "pending vendor", 4)]  # fmt: skip
+STATE_ROWS = [
+    (1, "new", 1),
+    (2, "closed successful", 3),
+    (3, "closed unsuccessful", 3),
+    (4, "open", 2),
+    (5, "removed", 6),
+    (6, "pending reminder", 4),
+    (7, "pending auto close+", 5),
+    (8, "pending auto close-", 5),
+    (9, "merged", 7),
+    (10, "pending vendor", 4),
+]
 TYPE_ID = {name: int(i) for i, name in DEFAULT_HISTORY_TYPES.items()}
 ROOT = 1
 
@@ -64,13 +72,27 @@ class _History:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
 
-    def add(self, kind: str, name: str, tid: int, when: str, snap: dict[str, int], by: int) -> None:
-        self.rows.append({
-            "id": len(self.rows) + 1, "name": name, "history_type_id": TYPE_ID[kind],
-            "ticket_id": tid, "article_id": "", "type_id": 1, "queue_id": snap["queue"],
-            "owner_id": snap["owner"], "priority_id": snap["priority"], "state_id": snap["state"],
-            "create_time": when, "create_by": by, "change_time": when, "change_by": by,
-        })  # fmt: skip
+    def add(
+        self, kind: str, name: str, tid: int, when: str, snap: dict[str, int], *, by: int
+    ) -> None:
+        self.rows.append(
+            {
+                "id": len(self.rows) + 1,
+                "name": name,
+                "history_type_id": TYPE_ID[kind],
+                "ticket_id": tid,
+                "article_id": "",
+                "type_id": 1,
+                "queue_id": snap["queue"],
+                "owner_id": snap["owner"],
+                "priority_id": snap["priority"],
+                "state_id": snap["state"],
+                "create_time": when,
+                "create_by": by,
+                "change_time": when,
+                "change_by": by,
+            }
+        )
 
 
 def _ticket(events: pd.DataFrame, tid: int, ctx: dict[str, Any], h: _History) -> dict[str, Any]:
@@ -93,48 +115,91 @@ def _ticket(events: pd.DataFrame, tid: int, ctx: dict[str, Any], h: _History) ->
         by = new["owner"]
         if i == 0:
             snap = dict(new)
-            h.add("NewTicket", f"%%{tn}%%{qnames.get(snap['queue'], 'Raw')}%%"
-                  f"{pnames.get(snap['priority'], '3 normal')}%%{state}%%{tid}", tid, when, snap, by)  # fmt: skip
+            h.add(
+                "NewTicket",
+                f"%%{tn}%%{qnames.get(snap['queue'], 'Raw')}%%"
+                f"{pnames.get(snap['priority'], '3 normal')}%%{state}%%{tid}",
+                tid,
+                when,
+                snap,
+                by=by,
+            )
             if new["owner"] != ROOT:
-                h.add("OwnerUpdate", f"%%{names[new['owner']]}%%{new['owner']}", tid, when, snap, by)
+                h.add(
+                    "OwnerUpdate",
+                    f"%%{names[new['owner']]}%%{new['owner']}",
+                    tid,
+                    when,
+                    snap,
+                    by=by,
+                )
             continue
         old = dict(snap)
         if new["queue"] != old["queue"]:
             snap["queue"] = new["queue"]
-            h.add("Move", f"%%{qnames[new['queue']]}%%{new['queue']}%%{qnames[old['queue']]}"
-                  f"%%{old['queue']}", tid, when, snap, by)  # fmt: skip
+            h.add(
+                "Move",
+                f"%%{qnames[new['queue']]}%%{new['queue']}%%{qnames[old['queue']]}%%{old['queue']}",
+                tid,
+                when,
+                snap,
+                by=by,
+            )
         if new["owner"] != old["owner"]:
             snap["owner"] = new["owner"]
             login = names.get(new["owner"], "root@localhost")
-            h.add("OwnerUpdate", f"%%{login}%%{new['owner']}", tid, when, snap, by)
+            h.add("OwnerUpdate", f"%%{login}%%{new['owner']}", tid, when, snap, by=by)
             if new["owner"] != ROOT and old["state"] == 1:
-                h.add("Lock", "%%lock", tid, when, snap, by)
+                h.add("Lock", "%%lock", tid, when, snap, by=by)
         if new["priority"] != old["priority"]:
             snap["priority"] = new["priority"]
-            h.add("PriorityUpdate", f"%%{pnames[old['priority']]}%%{old['priority']}"
-                  f"%%{pnames[new['priority']]}%%{new['priority']}", tid, when, snap, by)  # fmt: skip
+            h.add(
+                "PriorityUpdate",
+                f"%%{pnames[old['priority']]}%%{old['priority']}"
+                f"%%{pnames[new['priority']]}%%{new['priority']}",
+                tid,
+                when,
+                snap,
+                by=by,
+            )
         if new["state"] != old["state"]:
             before = next(n for i_, n, _ in STATE_ROWS if i_ == old["state"])
             snap["state"] = new["state"]
-            h.add("StateUpdate", f"%%{before}%%{state}%%", tid, when, snap, by)
-            h.add("SendCustomerNotification", "%%customer@example.com", tid, when, snap, ROOT)
+            h.add("StateUpdate", f"%%{before}%%{state}%%", tid, when, snap, by=by)
+            h.add("SendCustomerNotification", "%%customer@example.com", tid, when, snap, by=ROOT)
             if state == "open" and old["state"] == 1:
-                h.add("SendAnswer", "%%customer@example.com", tid, when, snap, by)
+                h.add("SendAnswer", "%%customer@example.com", tid, when, snap, by=by)
         if new["state"] in (6, 10) and i + 1 < len(stamps):
             half = stamps[i] + (stamps[i + 1] - stamps[i]) / 2
             if half.floor("s") > stamps[i]:
-                h.add("AddNote", "%%Note", tid, half.strftime(TIME), snap, by)
+                h.add("AddNote", "%%Note", tid, half.strftime(TIME), snap, by=by)
     return {
-        "id": tid, "tn": tn, "title": str(events["category"].iloc[0] or "Ticket"),
-        "queue_id": snap["queue"], "ticket_lock_id": 2 if snap["owner"] != ROOT else 1,
-        "type_id": 1, "service_id": "", "sla_id": "", "user_id": snap["owner"],
-        "responsible_user_id": 1, "ticket_priority_id": snap["priority"],
-        "ticket_state_id": snap["state"], "customer_id": "", "customer_user_id": "",
-        "timeout": 0, "until_time": 0, "escalation_time": 0, "escalation_update_time": 0,
-        "escalation_response_time": 0, "escalation_solution_time": 0, "archive_flag": 0,
-        "create_time": stamps[0].strftime(TIME), "create_by": 1,
-        "change_time": stamps[-1].strftime(TIME), "change_by": 1,
-    }  # fmt: skip
+        "id": tid,
+        "tn": tn,
+        "title": str(events["category"].iloc[0] or "Ticket"),
+        "queue_id": snap["queue"],
+        "ticket_lock_id": 2 if snap["owner"] != ROOT else 1,
+        "type_id": 1,
+        "service_id": "",
+        "sla_id": "",
+        "user_id": snap["owner"],
+        "responsible_user_id": 1,
+        "ticket_priority_id": snap["priority"],
+        "ticket_state_id": snap["state"],
+        "customer_id": "",
+        "customer_user_id": "",
+        "timeout": 0,
+        "until_time": 0,
+        "escalation_time": 0,
+        "escalation_update_time": 0,
+        "escalation_response_time": 0,
+        "escalation_solution_time": 0,
+        "archive_flag": 0,
+        "create_time": stamps[0].strftime(TIME),
+        "create_by": 1,
+        "change_time": stamps[-1].strftime(TIME),
+        "change_by": 1,
+    }
 
 
 def frames(events: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -155,8 +220,15 @@ def frames(events: pd.DataFrame) -> dict[str, pd.DataFrame]:
     queues = [(1, "Postmaster"), (2, "Raw"), (3, "Junk"), (4, "Misc")]
     queues += [(i, n) for n, i in ctx["queues"].items()]
     users = [{"id": 1, "login": "root@localhost", "first_name": "Admin", "last_name": "OTRS"}]
-    users += [{"id": i, "login": n, "first_name": n.split(" ")[0],
-               "last_name": " ".join(n.split(" ")[1:])} for n, i in ctx["users"].items()]  # fmt: skip
+    users += [
+        {
+            "id": i,
+            "login": n,
+            "first_name": n.split(" ")[0],
+            "last_name": " ".join(n.split(" ")[1:]),
+        }
+        for n, i in ctx["users"].items()
+    ]
     return {
         "ticket_history": pd.DataFrame(h.rows),
         "ticket": pd.DataFrame(tickets),
@@ -164,7 +236,10 @@ def frames(events: pd.DataFrame) -> dict[str, pd.DataFrame]:
             [{"id": i, "name": n, "comments": "", "type_id": t, **stamp} for i, n, t in STATE_ROWS]
         ),
         "ticket_state_type": pd.DataFrame(
-            [{"id": int(i), "name": n, "comments": "", **stamp} for i, n in DEFAULT_STATE_TYPES.items()]
+            [
+                {"id": int(i), "name": n, "comments": "", **stamp}
+                for i, n in DEFAULT_STATE_TYPES.items()
+            ]
         ),
         "ticket_history_type": pd.DataFrame(
             [{"id": int(i), "name": n, **stamp} for i, n in DEFAULT_HISTORY_TYPES.items()]
