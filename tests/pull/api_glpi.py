@@ -50,10 +50,18 @@ def ticket(t: Ticket) -> dict[str, Any]:
 
 def logs(t: Ticket) -> list[dict[str, Any]]:
     def row(n: int, when: datetime, option: int, link: str, action: int, old: str, new: str):
-        return {"id": t.id * 100 + n, "itemtype": "Ticket", "items_id": t.id,
-                "itemtype_link": link, "linked_action": action, "user_name": "glpi (2)",
-                "date_mod": g_time(when), "id_search_option": option,
-                "old_value": old, "new_value": new}  # fmt: skip
+        return {
+            "id": t.id * 100 + n,
+            "itemtype": "Ticket",
+            "items_id": t.id,
+            "itemtype_link": link,
+            "linked_action": action,
+            "user_name": "glpi (2)",
+            "date_mod": g_time(when),
+            "id_search_option": option,
+            "old_value": old,
+            "new_value": new,
+        }
 
     group = t.at_creation("group")
     rows = [row(0, t.created, 8, "Group", 15, "", f"{GROUPS[int(group)]} ({group})")]  # type: ignore[call-overload]
@@ -63,14 +71,33 @@ def logs(t: Ticket) -> list[dict[str, Any]]:
             old, new = STATUS[str(change.old)], STATUS[str(change.new)]
             rows.append(row(n, change.at, 12, "", 0, str(old), str(new)))
         else:
-            option, link, names = (8, "Group", GROUPS) if change.field == "group" else (
-                5, "User", AGENTS)  # fmt: skip
+            option, link, names = (
+                (8, "Group", GROUPS) if change.field == "group" else (5, "User", AGENTS)
+            )
             if change.old is not None:
-                rows.append(row(n, change.at, option, link, 16,
-                                f"{names[int(change.old)]} ({change.old})", ""))  # type: ignore[call-overload]  # fmt: skip
+                rows.append(
+                    row(
+                        n,
+                        change.at,
+                        option,
+                        link,
+                        16,
+                        f"{names[int(change.old)]} ({change.old})",
+                        "",
+                    )
+                )  # type: ignore[call-overload]
             if change.new is not None:
-                rows.append(row(len(rows), change.at, option, link, 15, "",
-                                f"{names[int(change.new)]} ({change.new})"))  # type: ignore[call-overload]  # fmt: skip
+                rows.append(
+                    row(
+                        len(rows),
+                        change.at,
+                        option,
+                        link,
+                        15,
+                        "",
+                        f"{names[int(change.new)]} ({change.new})",
+                    )
+                )  # type: ignore[call-overload]
     return rows
 
 
@@ -131,6 +158,12 @@ class Glpi:
         if not rows:
             return Reply(200, {"totalcount": 0, "count": 0, "sort": [19], "order": ["ASC"]})
         reply, page = _range(request, rows)  # type: ignore[misc]
-        reply.body = {"totalcount": len(rows), "count": len(page), "sort": [19], "order": ["ASC"],
-                      "data": page, "content-range": reply.headers["Content-Range"]}  # fmt: skip
+        reply.body = {
+            "totalcount": len(rows),
+            "count": len(page),
+            "sort": [19],
+            "order": ["ASC"],
+            "data": page,
+            "content-range": reply.headers["Content-Range"],
+        }
         return reply

@@ -46,16 +46,35 @@ def _user(agent: object) -> dict[str, str] | None:
 def _item(change: Change) -> dict[str, Any]:
     if change.field == "status":
         old, new = STATUS[str(change.old)], STATUS[str(change.new)]
-        return {"field": "status", "fieldtype": "jira", "fieldId": "status", "from": old[0],
-                "fromString": old[1], "to": new[0], "toString": new[1]}  # fmt: skip
+        return {
+            "field": "status",
+            "fieldtype": "jira",
+            "fieldId": "status",
+            "from": old[0],
+            "fromString": old[1],
+            "to": new[0],
+            "toString": new[1],
+        }
     if change.field == "agent":
         old_u, new_u = _user(change.old), _user(change.new)
-        return {"field": "assignee", "fieldtype": "jira", "fieldId": "assignee",
-                "from": old_u and old_u["accountId"], "fromString": old_u and old_u["displayName"],
-                "to": new_u and new_u["accountId"], "toString": new_u and new_u["displayName"]}  # fmt: skip
-    return {"field": "Assignment group", "fieldtype": "custom", "fieldId": GROUP_FIELD,
-            "from": str(change.old), "fromString": GROUPS[int(change.old)],  # type: ignore[call-overload]
-            "to": str(change.new), "toString": GROUPS[int(change.new)]}  # type: ignore[call-overload]  # fmt: skip
+        return {
+            "field": "assignee",
+            "fieldtype": "jira",
+            "fieldId": "assignee",
+            "from": old_u and old_u["accountId"],
+            "fromString": old_u and old_u["displayName"],
+            "to": new_u and new_u["accountId"],
+            "toString": new_u and new_u["displayName"],
+        }
+    return {
+        "field": "Assignment group",
+        "fieldtype": "custom",
+        "fieldId": GROUP_FIELD,
+        "from": str(change.old),
+        "fromString": GROUPS[int(change.old)],  # type: ignore[call-overload]
+        "to": str(change.new),
+        "toString": GROUPS[int(change.new)],
+    }  # type: ignore[call-overload]
 
 
 def histories(t: Ticket) -> list[dict[str, Any]]:
@@ -114,8 +133,16 @@ class Jira:
             start = int(request.arg("startAt") or 0)
             size = int(request.arg("maxResults") or 100)
             page = values[start : start + size]
-            return Reply(200, {"startAt": start, "maxResults": size, "total": len(values),
-                               "isLast": start + size >= len(values), "values": page})  # fmt: skip
+            return Reply(
+                200,
+                {
+                    "startAt": start,
+                    "maxResults": size,
+                    "total": len(values),
+                    "isLast": start + size >= len(values),
+                    "values": page,
+                },
+            )
         return Reply(404, {"errorMessages": ["Issue does not exist"]})
 
     def search(self, request: Request) -> Reply:
@@ -133,8 +160,11 @@ class Jira:
         size = int(request.arg("maxResults") or 50)
         page = [issue(t) for t in tickets[start : start + size]]
         last = start + size >= len(tickets)
-        body: dict[str, Any] = {"issues": page, "isLast": last,
-                                "names": {GROUP_FIELD: "Assignment group", "status": "Status"}}  # fmt: skip
+        body: dict[str, Any] = {
+            "issues": page,
+            "isLast": last,
+            "names": {GROUP_FIELD: "Assignment group", "status": "Status"},
+        }
         if not last:
             body["nextPageToken"] = str(start + size)
         return Reply(200, body)

@@ -63,18 +63,30 @@ def audits(t: Ticket) -> list[dict[str, Any]]:
         "via": {"channel": "email"},
         "events": [
             {"id": t.id * 100 + 1, "type": "Comment", "body": "The printer jams", "public": True},
-            {"id": t.id * 100 + 2, "type": "Create", "field_name": "status",
-             "value": STATUS[str(t.at_creation("status"))]},
-            {"id": t.id * 100 + 3, "type": "Create", "field_name": "priority",
-             "value": PRIORITY[t.priority]},
-            {"id": t.id * 100 + 4, "type": "Create", "field_name": "group_id",
-             "value": str(t.at_creation("group"))},
+            {
+                "id": t.id * 100 + 2,
+                "type": "Create",
+                "field_name": "status",
+                "value": STATUS[str(t.at_creation("status"))],
+            },
+            {
+                "id": t.id * 100 + 3,
+                "type": "Create",
+                "field_name": "priority",
+                "value": PRIORITY[t.priority],
+            },
+            {
+                "id": t.id * 100 + 4,
+                "type": "Create",
+                "field_name": "group_id",
+                "value": str(t.at_creation("group")),
+            },
             {"id": t.id * 100 + 5, "type": "Create", "field_name": "assignee_id", "value": None},
         ],
-    }  # fmt: skip
+    }
     out = [create]
     for update in t.updates():
-        out.append(
+        out.append(  # noqa: PERF401 (one audit per update, readable)
             {
                 "id": update[0].id,
                 "ticket_id": t.id,
@@ -91,7 +103,7 @@ def audits(t: Ticket) -> list[dict[str, Any]]:
                     }
                     for c in update
                 ],
-            }  # fmt: skip
+            }
         )
     return out
 
@@ -100,10 +112,18 @@ def metric_events(t: Ticket) -> list[dict[str, Any]]:
     base = {"ticket_id": t.id, "metric": "reply_time", "instance_id": 1}
     out = [
         {**base, "id": t.id * 10 + 1, "type": "activate", "time": z_time(t.created)},
-        {**base, "id": t.id * 10 + 2, "type": "apply_sla", "time": z_time(t.created),
-         "sla": {"target": 60, "business_hours": False,
-                 "policy": {"id": 7, "title": "Standard", "description": ""}}},
-    ]  # fmt: skip
+        {
+            **base,
+            "id": t.id * 10 + 2,
+            "type": "apply_sla",
+            "time": z_time(t.created),
+            "sla": {
+                "target": 60,
+                "business_hours": False,
+                "policy": {"id": 7, "title": "Standard", "description": ""},
+            },
+        },
+    ]
     taken = next((c.at for c in t.changes if c.field == "status"), None)
     if taken is not None:
         out.append({**base, "id": t.id * 10 + 3, "type": "fulfill", "time": z_time(taken)})
@@ -125,16 +145,27 @@ class Zendesk:
         if path == "/api/v2/incremental/ticket_metric_events":
             start = int(request.arg("start_time") or 0)
             events = sorted(
-                (e for t in self.desk.tickets.values() for e in metric_events(t)
-                 if datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp() >= start),
+                (
+                    e
+                    for t in self.desk.tickets.values()
+                    for e in metric_events(t)
+                    if datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp() >= start
+                ),
                 key=lambda e: (e["time"], e["id"]),
-            )  # fmt: skip
+            )
             offset = int(request.arg("offset") or 0)
             page = events[offset : offset + 2]
             more = offset + 2 < len(events)
             nxt = f"{host}{path}?{urlencode({'start_time': start, 'offset': offset + 2})}"
-            return Reply(200, {"ticket_metric_events": page, "count": len(page),
-                               "end_time": start, "next_page": nxt if more else None})  # fmt: skip
+            return Reply(
+                200,
+                {
+                    "ticket_metric_events": page,
+                    "count": len(page),
+                    "end_time": start,
+                    "next_page": nxt if more else None,
+                },
+            )
         found = re.fullmatch(r"/api/v2/tickets/(\d+)/audits", path)
         if found and int(found.group(1)) in self.desk.tickets:
             items = audits(self.desk.tickets[int(found.group(1))])
@@ -143,8 +174,14 @@ class Zendesk:
             page = items[after : after + size]
             more = after + size < len(items)
             query = urlencode({"page[size]": size, "page[after]": after + size})
-            return Reply(200, {"audits": page, "meta": {"has_more": more},
-                               "links": {"next": f"{host}{path}?{query}" if more else None}})  # fmt: skip
+            return Reply(
+                200,
+                {
+                    "audits": page,
+                    "meta": {"has_more": more},
+                    "links": {"next": f"{host}{path}?{query}" if more else None},
+                },
+            )
         if path == "/api/v2/groups":
             groups = [{"id": i, "name": n} for i, n in GROUPS.items()]
             return Reply(200, {"groups": groups, "next_page": None, "count": len(groups)})
@@ -168,11 +205,14 @@ class Zendesk:
         end = offset + size >= len(tickets)
         after = str(offset + len(page))
         path = request.path
-        return Reply(200, {
-            "tickets": [ticket(t) for t in page],
-            "after_cursor": after,
-            "after_url": f"{host}{path}?{urlencode({'cursor': after})}",
-            "before_cursor": None,
-            "before_url": None,
-            "end_of_stream": end,
-        })  # fmt: skip
+        return Reply(
+            200,
+            {
+                "tickets": [ticket(t) for t in page],
+                "after_cursor": after,
+                "after_url": f"{host}{path}?{urlencode({'cursor': after})}",
+                "before_cursor": None,
+                "before_url": None,
+                "end_of_stream": end,
+            },
+        )

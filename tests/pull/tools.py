@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.pull import api_glpi, api_jira, api_servicenow, api_zammad, api_zendesk
+from tests.pull import (
+    api_freshservice,
+    api_glpi,
+    api_jira,
+    api_servicenow,
+    api_zammad,
+    api_zendesk,
+    api_znuny,
+)
 from tests.pull.desk import Desk
 from tests.pull.server import Handler, Request
 
@@ -27,6 +35,10 @@ class Tool:
     user: str | None = None
     connector: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+    """Where the API lives under the server's address."""
+    person: Callable[[str], str] = str
+    """How the tool names an agent in its history (Znuny: the login)."""
 
     def pull_args(self) -> dict[str, Any]:
         return {"user": self.user, "page_size": 2, **self.extra}
@@ -38,6 +50,17 @@ class Tool:
 
 
 TOOLS: dict[str, Tool] = {
+    "znuny": Tool(
+        "znuny",
+        api_znuny.Znuny,
+        lambda r: "/TicketHistory/" in r.path,
+        user=api_znuny.USER,
+        path="/otrs/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST",
+        person=lambda name: name.split()[0].lower(),
+    ),
+    "freshservice": Tool(
+        "freshservice", api_freshservice.Freshservice, lambda r: r.path.endswith("/activities")
+    ),
     "glpi": Tool(
         "glpi",
         api_glpi.Glpi,

@@ -92,10 +92,14 @@ def _fetch(ctx: PullContext) -> Fetched:
     for number, ident in enumerate(ids, start=1):
         ctx.progress(f"ticket {number} of {len(ids)}")
         tickets.append(client.get_json(f"Ticket/{ident}"))
-        for key, sub in (("logs", "Log"), ("groups_tickets", "Group_Ticket"),
-                         ("tickets_users", "Ticket_User")):  # fmt: skip
-            parts[key] += range_pages(client, f"Ticket/{ident}/{sub}", {}, _listed,
-                                      size=ctx.page_size)  # fmt: skip
+        for key, sub in (
+            ("logs", "Log"),
+            ("groups_tickets", "Group_Ticket"),
+            ("tickets_users", "Ticket_User"),
+        ):
+            parts[key] += range_pages(
+                client, f"Ticket/{ident}/{sub}", {}, _listed, size=ctx.page_size
+            )
     stamps = [str(t["date_mod"]) for t in tickets if isinstance(t, dict) and t.get("date_mod")]
     return Fetched(
         SOURCE,

@@ -377,16 +377,17 @@ def page_pages(
     """Items of a listing paged by ``page``/``per_page``: follows the ``Link: rel="next"``
     header when the tool sends one, else asks for the next page until a short page."""
     response = client.get(path, params={**params, page: 1, per_page: size})
-    number = 1
+    number, linked = 1, False
     while True:
         items = items_of(json_of(response))
         yield from items
         link = response.links.get("next", {}).get("url")
+        linked = linked or "link" in response.headers
         if link:
             response = client.get(urljoin(str(response.request.url), link))
             continue
-        if "link" in response.headers or len(items) < size:
-            return  # a Link header without rel="next" is the last page
+        if linked or len(items) < size:
+            return  # the tool names its pages and names no next one, or a short page
         number += 1
         response = client.get(path, params={**params, page: number, per_page: size})
 

@@ -17,6 +17,7 @@ that each ticket's events (and so its SLA verdict) are complete whichever pull f
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from pdca.pull.base import Fetched, PullContext, bundle, latest, parse_time
@@ -72,8 +73,9 @@ def pull(ctx: PullContext) -> Fetched:
     audits: list[Any] = []
     for number, ticket in enumerate(tickets, start=1):
         ctx.progress(f"audits {number} of {len(tickets)}")
-        audits += _listing(ctx, f"/api/v2/tickets/{ticket['id']}/audits", "audits",
-                           {"page[size]": ctx.page_size})  # fmt: skip
+        audits += _listing(
+            ctx, f"/api/v2/tickets/{ticket['id']}/audits", "audits", {"page[size]": ctx.page_size}
+        )
     parts: dict[str, Any] = {"tickets": tickets, "audits": audits}
     if tickets:
         parts.update(_context(ctx, tickets, audits))
@@ -89,8 +91,9 @@ def pull(ctx: PullContext) -> Fetched:
 def _context(ctx: PullContext, tickets: list[Any], audits: list[Any]) -> dict[str, Any]:
     """Metric events of the fetched tickets and the names of their groups and people."""
     ids = {str(t.get("id")) for t in tickets}
-    oldest = min(int(parse_time(str(t["created_at"])).timestamp())
-                 for t in tickets if t.get("created_at"))  # fmt: skip
+    oldest = min(
+        int(parse_time(str(t["created_at"])).timestamp()) for t in tickets if t.get("created_at")
+    )
     metrics = [
         e
         for e in _listing(
@@ -98,7 +101,7 @@ def _context(ctx: PullContext, tickets: list[Any], audits: list[Any]) -> dict[st
             "/api/v2/incremental/ticket_metric_events",
             "ticket_metric_events",
             {"start_time": oldest},
-        )  # fmt: skip
+        )
         if str(e.get("ticket_id")) in ids
     ]
     people = {str(t[k]) for t in tickets for k in ("assignee_id",) if t.get(k)}
@@ -109,15 +112,17 @@ def _context(ctx: PullContext, tickets: list[Any], audits: list[Any]) -> dict[st
     users: list[Any] = []
     ordered = sorted(people)
     for first in range(0, len(ordered), CHUNK):
-        users += _listing(ctx, "/api/v2/users/show_many", "users",
-                          {"ids": ",".join(ordered[first : first + CHUNK])})  # fmt: skip
+        users += _listing(
+            ctx,
+            "/api/v2/users/show_many",
+            "users",
+            {"ids": ",".join(ordered[first : first + CHUNK])},
+        )
     out: dict[str, Any] = {
         "ticket_metric_events": metrics,
         "groups": _listing(ctx, "/api/v2/groups", "groups", {}),
         "users": users,
     }
-    try:
+    with suppress(PullError):  # an account without custom statuses answers 403/404
         out["custom_statuses"] = _listing(ctx, "/api/v2/custom_statuses", "custom_statuses", {})
-    except PullError:
-        pass  # an account without custom statuses
     return out
