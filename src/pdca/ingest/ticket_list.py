@@ -15,6 +15,11 @@ Rules, so that nothing is guessed or lost silently:
 * a row without a readable opening date is quarantined with the reason; a row missing another
   date just lacks that event; a date that is present but unreadable, or an end date (any date
   but the opening) earlier than the opening, quarantines the row with the reason;
+* a date of an open state (first response, waiting, …) later than the row's resolution or
+  closure is left out and counted (``details.ticket_list.left_out_after_resolution``): as an
+  event it would read as a reopen; without it the resolution is the first response, as the KPI
+  definitions say (GLPI's delay to take into account keeps seconds while its dates keep minutes,
+  so a ticket taken and solved within a minute has its first response after its solution date);
 * ``rows_read`` counts the file's rows: ``rows_read = rows kept + rows quarantined``, and the
   events made from the kept rows are ``stored + duplicates`` (the import report gives both, under
   ``details.ticket_list``);
@@ -50,8 +55,10 @@ from pdca.ingest.reader import ROW, RawTable
 from pdca.ingest.recode import recode, renamed_attributes
 from pdca.model.batch import ImportBatch
 from pdca.model.schema import EVENT_COLUMNS, Col
-from pdca.model.vocab import State
+from pdca.model.vocab import OPEN_STATES, RESOLUTION_STATES, State
 
+_OPEN = OPEN_STATES
+_RESOLUTION = RESOLUTION_STATES
 ROW_STRIDE = 100
 """An event's ``row`` is the file row times this, plus the rank of its date."""
 
@@ -161,6 +168,26 @@ def _dates(
     return times, fmt
 
 
+def _after_resolution(times: dict[str, pd.Series], mapping: Mapping) -> dict[str, int]:
+    """Leave out the open-state dates (first response, waiting, …) later than the row's
+    resolution or closure: such an event would read as a reopen; without it the resolution is
+    the first response, as the KPI definitions say. Returns how many were left out, per date."""
+    columns = mapping.date_columns()
+    ends = [times[n] for n, spec in columns.items() if spec.state in _RESOLUTION]
+    if not ends:
+        return {}
+    first_end = pd.concat(ends, axis=1).min(axis=1)
+    dropped: dict[str, int] = {}
+    for name, spec in columns.items():
+        if name == "opened" or spec.state not in _OPEN:
+            continue
+        late = (times[name] > first_end).fillna(value=False)
+        if late.any():
+            dropped[name] = int(late.sum())
+            times[name] = times[name].mask(late)
+    return dropped
+
+
 def canonicalize_list(
     raw: RawTable, mapping: Mapping, *, log: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], pd.DataFrame]:
@@ -176,6 +203,7 @@ def canonicalize_list(
     case = values[cols.case_id]
     rejects.add(case.isna().to_numpy(), f"missing case id (column {cols.case_id!r})")
     times, fmt = _dates(values, mapping, rejects)
+    dropped = _after_resolution(times, mapping)
     ttype = _ticket_type(values, mapping, rejects)
     good = ~rejects.mask
 
@@ -237,6 +265,7 @@ def canonicalize_list(
         "rows_quarantined": int((~good).sum()) + len(raw.bad_rows),
         "events": len(events),
         "events_per_date": per_date,
+        "left_out_after_resolution": dropped,
     }
     return events, quarantine, details, attributes
 
