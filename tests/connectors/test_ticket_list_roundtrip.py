@@ -69,7 +69,7 @@ def _truth(events: pd.DataFrame) -> pd.DataFrame:
     last_open = ev["_i"].where(ev["state"].isin(OPEN)).groupby(ev["case_id"]).transform("max")
     final = ev["state"].isin(RESOLUTION) & (ev["_i"] > last_open.fillna(-1))
     made = ev["attributes"].map(lambda a: json.loads(a).get("made_sla") if a else None)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "opened": ev.groupby("case_id")["timestamp"].min(),
             "first_response": ev["timestamp"]
@@ -80,7 +80,6 @@ def _truth(events: pd.DataFrame) -> pd.DataFrame:
             "made_sla": made.dropna().groupby(ev["case_id"]).last(),
         }
     )
-    return out
 
 
 def _kpis(store: Path, names: list[str]) -> pd.Series:
@@ -128,7 +127,7 @@ def test_ticket_list_gives_the_event_logs_mttr_mtta_and_sla(tmp_path: Path) -> N
 
 def test_ticket_list_loses_reopens_and_reassignments(tmp_path: Path) -> None:
     """The exact difference: a list keeps one group per ticket and the final resolution only."""
-    truth_store, out, events = _desk(tmp_path, "ticket-list", "desk.csv")
+    truth_store, out, _events = _desk(tmp_path, "ticket-list", "desk.csv")
     mapping = tmp_path / "map.toml"
     mapping.write_text(TICKET_LIST_MAP, encoding="utf-8")
     api.ingest(
@@ -150,7 +149,8 @@ def test_glpi_list_with_the_suggested_mapping_gives_mttr_mtta_and_sla_source(
     SLA column) with a suggested mapping the user only reviews."""
     truth_store, out, events = _desk(tmp_path, "glpi-list", "glpi.csv")
     raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf") and b'"Data de abertura";' in raw
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert b'"Data de abertura";' in raw
     draft = api.suggest_mapping(out, LoadOptions())
     mapping = tmp_path / "glpi.toml"
     mapping.write_text(draft, encoding="utf-8")
@@ -158,7 +158,8 @@ def test_glpi_list_with_the_suggested_mapping_gives_mttr_mtta_and_sla_source(
     report = api.ingest(
         out, source="csv", store=tmp_path / "read", options=LoadOptions(log="desk", mapping=mapping)
     )
-    assert report.reconciles and report.quarantined == 0
+    assert report.reconciles
+    assert report.quarantined == 0
     assert report.details["formats"]["timestamp_format"] == "%d-%m-%Y %H:%M"  # day first
     assert not report.warnings
 
