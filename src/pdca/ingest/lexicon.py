@@ -125,6 +125,9 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "numero du ticket", "n du ticket", "identifiant",
         "ticketnummer", "ticket nummer", "ticket nr", "ticketnr", "nummer",
         "numero del ticket", "numero ticket", "id ticket",
+        "incidentnummer", "incident nummer", "meldingnummer", "meldingsnummer", "melding",
+        "numero do incidente", "numero de incidente", "numero de l incident",
+        "vorgangsnummer", "meldungsnummer", "numero incidente", "numero dell incidente",
     ),
     "priority": (
         "priority", "prioridade", "prioridad", "priorite", "prioritat", "prioriteit",

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pdca.errors import AmbiguousDateError, InputError, MappingError
 from pdca.ingest.dates import detect_format, looks_like_dates, parse_with
-from pdca.ingest.lexicon import ticket_type_of
+from pdca.ingest.lexicon import is_duration_header, ticket_type_of
 from pdca.ingest.mapping import Mapping, parse_mapping
 from pdca.ingest.mapping_toml import mapping_to_toml, one_line, toml_key, toml_line, toml_string
 from pdca.ingest.options import LoadOptions
@@ -298,7 +298,7 @@ def suggest(table: Table, path: Path, options: LoadOptions) -> Suggestion:
     tokens = _missing_tokens(frame)
     names = [c for c in frame.columns if c != ROW]
     stats = [_column_stats(name, i, frame[name], tokens) for i, name in enumerate(names)]
-    columns = _choose(stats, len(frame))
+    columns = _choose(stats, len(frame), skip={n for n in names if is_duration_header(n)})
     present = frame[names].mask(frame[names].isin(tokens) | frame[names].isna())
     listed = _ticket_list(stats, present, names, columns, len(frame))
     if listed.dates:
