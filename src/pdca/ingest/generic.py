@@ -7,6 +7,10 @@ which column is the ticket, the time or the status, the error lists the columns 
 write a mapping (``pdca suggest-mapping FILE > map.toml``, then ``--map map.toml``). Options
 given on the command line (``--dayfirst``, ``--encoding``, ``--delimiter``, ``--timezone``) win
 over the mapping.
+
+A mapping with a ``[dates]`` table reads the file as a ticket list (one row per ticket, one event
+per date column: :mod:`pdca.ingest.ticket_list`); the suggested mapping has one when the headers
+name an opening date and another date and every row is a different ticket.
 """
 
 from __future__ import annotations
