@@ -24,7 +24,6 @@ dropped. What the direct path does not do, the import does:
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,7 +39,14 @@ from pdca.ingest.canonical import _check_columns
 from pdca.ingest.delimited import apply_options
 from pdca.ingest.mapping import Mapping, builtin_mapping, load_mapping
 from pdca.ingest.options import LoadOptions, default_log_name
-from pdca.ingest.reader import ROW, _unique_names, bom_encoding
+from pdca.ingest.reader import (
+    ROW,
+    Decompressed,
+    _unique_names,
+    bom_encoding,
+    check_columns,
+    read_head,
+)
 from pdca.ingest.sniff import excel_sep_line, sniff_delimiter, sniff_encoding
 from pdca.model.schema import EVENT_COLUMNS, Col
 from pdca.model.vocab import State, TicketType
@@ -74,26 +80,26 @@ class DirectRead:
 
 
 def _head(path: Path) -> tuple[bytes, str]:
-    """The first bytes of the (decompressed) file, and its compression."""
-    try:
-        with path.open("rb") as f:
-            magic = f.read(6)
-        if magic[:2] == b"\x1f\x8b":
-            with gzip.open(path, "rb") as g:
-                return g.read(_HEAD), "gzip"
-        if magic[:3] == b"BZh" or magic == b"\xfd7zXZ\x00":
+    """The first bytes of the (decompressed) file, and its compression.
+
+    A gzip file is also decompressed once to its end, discarding what comes out, so that a
+    decompression bomb stops at the limits of :mod:`pdca.ingest.limits` here rather than in the
+    engine that reads it afterwards.
+    """
+    with Decompressed(path) as stream:
+        kind = stream.compression
+        if kind in ("bzip2", "xz"):
             raise InputError(
                 f"{path.name} is compressed with bzip2 or xz, which the direct path cannot read",
                 f"decompress it or gzip it, or {_INGEST}",
             )
-        with path.open("rb") as f:
-            return f.read(_HEAD), "none"
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a file") from None
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+        head = stream.read(_HEAD)
+        if kind == "gzip":
+            while stream.read(1 << 20):
+                pass
+    if b"\n" not in head and len(head) == _HEAD:
+        head = read_head(path, _HEAD, whole_line=True)
+    return head, "gzip" if kind == "gzip" else "none"
 
 
 def _header(text: str, delimiter: str, path: Path) -> list[str]:
@@ -103,6 +109,7 @@ def _header(text: str, delimiter: str, path: Path) -> list[str]:
         names = []
     if not names or all(not n.strip() for n in names):
         raise InputError(f"{path} is empty or has no header line")
+    check_columns(len(names), path)
     return _unique_names(names)[0]
 
 

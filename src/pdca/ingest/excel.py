@@ -19,7 +19,9 @@ from typing import Any
 import pandas as pd
 
 from pdca.errors import InputError, MappingError
-from pdca.ingest.reader import ROW, BadRow, RawTable, _unique_names
+from pdca.ingest import limits
+from pdca.ingest.limits import CELL, EXPANDED, RATIO, RATIO_FLOOR, size_text
+from pdca.ingest.reader import ROW, BadRow, RawTable, _unique_names, check_columns
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -85,7 +87,37 @@ def _rows(sheet: Any) -> Iterator[tuple[int, list[str]]]:
             yield number, cells
 
 
+def check_archive(data: bytes, path: Path) -> None:
+    """Refuse a workbook whose parts would decompress beyond the size or ratio limits.
+
+    The sizes come from the zip's directory; Python's zip reader never returns more than a part
+    declares (a part that lies is a CRC error), so checking them bounds what openpyxl can read.
+    """
+    lim = limits.current()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{path} cannot be read as an Excel workbook: {exc}") from None
+    total = sum(p.file_size for p in parts)
+    if total > lim.expanded_bytes:
+        raise InputError(
+            f"{path.name} holds {size_text(total)} once decompressed, over the limit of "
+            f"{size_text(lim.expanded_bytes)} ({EXPANDED.env})",
+            limits.hint(EXPANDED),
+        )
+    for part in parts:
+        if part.file_size > RATIO_FLOOR and part.file_size > lim.ratio * max(part.compress_size, 1):
+            raise InputError(
+                f"{path.name}: part {part.filename} expands {size_text(part.compress_size)} into "
+                f"{size_text(part.file_size)}, more than {lim.ratio:g} times ({RATIO.env}): it "
+                "looks like a decompression bomb",
+                limits.hint(RATIO),
+            )
+
+
 def _open(data: bytes, path: Path) -> Any:
+    check_archive(data, path)
     import openpyxl  # noqa: PLC0415 - heavy; only imported when an Excel file is read
 
     try:
@@ -122,25 +154,29 @@ def read_excel(path: Path, data: bytes, *, sheet: str | None = None) -> tuple[Ra
             first = next(rows, None)
             if first is None:
                 raise InputError(f"sheet {worksheet.title!r} of {path} is empty")
+            check_columns(len(first[1]), path)
             names, renamed = _unique_names(first[1])
             width = len(names)
+            cap = limits.current().cell_bytes
             good: list[list[str]] = []
+            positions: list[int] = []
             bad: list[BadRow] = []
-            for number, cells in rows:
+            for position, (number, cells) in enumerate(rows):
+                reason = None
                 if len(cells) > width:
-                    bad.append(
-                        BadRow(
-                            line=number,
-                            reason=f"has {len(cells)} fields, the header has {width}",
-                            text="\t".join(cells),
-                        )
-                    )
+                    reason = f"has {len(cells)} fields, the header has {width}"
+                elif any(len(c) > cap for c in cells):
+                    reason = f"a value is longer than {size_text(cap)} ({CELL.env})"
+                if reason is not None:
+                    text = "\t".join(c if len(c) <= cap else c[:1024] + "…" for c in cells)
+                    bad.append(BadRow(line=number, reason=reason, text=text, row=position))
                 else:
                     good.append(cells + [""] * (width - len(cells)))
+                    positions.append(position)
     finally:
         book.close()
     frame = pd.DataFrame(good, columns=names, dtype="str")
-    frame[ROW] = range(len(frame))
+    frame[ROW] = positions
     raw = RawTable(
         frame=frame, bad_rows=bad, encoding=ENCODING, delimiter="", renamed_columns=renamed
     )

@@ -82,7 +82,7 @@ from pdca.ingest.ocel_writer import (
     write_ocel,
 )
 from pdca.ingest.options import LoadOptions, default_log_name
-from pdca.ingest.reader import bom_encoding, decode, read_bytes
+from pdca.ingest.reader import bom_encoding, compression, decode, read_bytes
 from pdca.model.batch import ImportBatch
 from pdca.model.schema import Col
 from pdca.model.vocab import TicketType
@@ -107,9 +107,10 @@ def _text(value: Any) -> str | None:
 
 
 def _read_json(path: Path) -> tuple[dict[str, Any], str, bool]:
+    """The JSON document (decompressed within the limits of :mod:`pdca.ingest.limits`)."""
     data = read_bytes(path)
     with path.open("rb") as handle:
-        compressed = handle.read(2) == b"\x1f\x8b"
+        compressed = compression(handle.read(6)) != "none"
     text = decode(data, bom_encoding(data) or "utf-8", path)
     try:
         doc = json.loads(text)
@@ -291,7 +292,10 @@ def load(path: Path, options: LoadOptions) -> ImportBatch:
     collector = Collector()
     with gc_paused():
         doc, sha256, compressed = _read_json(path)
-        facts = _flatten(doc, rules, collector)
+        try:
+            facts = _flatten(doc, rules, collector)
+        except RecursionError:
+            raise InputError(f"{path}: attribute values are nested too deeply") from None
         del doc
     events, quarantine, details = finish(
         collector,

@@ -15,7 +15,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from pdca.errors import InputError
-from pdca.ingest.reader import bom_encoding, read_bytes
+from pdca.ingest.reader import bom_encoding, read_head
 
 _SNIFF_BYTES = 1 << 16
 _SNIFF_RECORDS = 200
@@ -177,8 +177,12 @@ def sniff_delimiter(text: str) -> str:
 
 
 def header_columns(path: Path) -> frozenset[str]:
-    """The column names in the first line of a delimited file (empty set if unreadable)."""
-    data = read_bytes(path)[:_SNIFF_BYTES]
+    """The column names in the first line of a delimited file (empty set if unreadable).
+
+    Only the start of the file is read (and decompressed): the first 64 KiB, or up to the first
+    line break for a wider header (within the limits of :mod:`pdca.ingest.limits`).
+    """
+    data = read_head(path, _SNIFF_BYTES, whole_line=True)
     try:
         encoding = sniff_encoding(data, partial=True)
     except InputError:

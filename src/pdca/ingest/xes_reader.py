@@ -7,10 +7,8 @@ is read and the reader keeps only the current event, so large logs need no docum
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
-import zlib
 from pathlib import Path
 from typing import IO, Any
 from xml.sax import SAXParseException
@@ -20,6 +18,7 @@ import defusedxml
 from defusedxml.expatreader import DefusedExpatParser
 
 from pdca.errors import InputError, UnsafeInputError
+from pdca.ingest import limits
 from pdca.ingest.collect import Collector
 from pdca.ingest.interchange import (
     ATTR_PREFIX,
@@ -28,6 +27,8 @@ from pdca.ingest.interchange import (
     attributes_json,
     put_attribute,
 )
+from pdca.ingest.limits import DEPTH
+from pdca.ingest.reader import Decompressed
 from pdca.ingest.xes_writer import NULL_MARK
 from pdca.model.schema import Col
 
@@ -54,7 +55,7 @@ Frame = list[Any]
 class _HashingReader:
     """A binary stream that feeds everything read through it into a SHA-256."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: Decompressed | IO[bytes]) -> None:
         self.raw = raw
         self.sha256 = hashlib.sha256()
 
@@ -178,11 +179,17 @@ class XesHandler:
         standard = STANDARD_KEYS
         prefix, cut = ATTR_PREFIX, len(ATTR_PREFIX)
         current = self.current
+        owners = self.owners
+        depth = limits.current().depth
 
         def start(name: str, attrs: dict[str, str]) -> None:
             if frames or name in attribute_tags:
+                if len(frames) >= depth:
+                    self._too_deep()
                 frames.append([name, attrs.get("key"), attrs.get("value"), None])
             else:
+                if len(owners) >= depth:
+                    self._too_deep()
                 self._open(name, attrs)
 
         def end(_name: str) -> None:
@@ -216,6 +223,14 @@ class XesHandler:
             event.attribute(frame)
 
         return start, end
+
+    def _too_deep(self) -> None:
+        depth = limits.current().depth
+        raise InputError(
+            f"the XES elements are nested more than {depth} levels deep "
+            f"(event {self.events_seen}, {DEPTH.env})",
+            limits.hint(DEPTH),
+        )
 
     def _open(self, name: str, attrs: dict[str, str]) -> None:
         if ":" in name:  # a namespace prefix (xes:event); the standard uses none
@@ -311,25 +326,14 @@ class _Parser(DefusedExpatParser):  # type: ignore[misc]
         self.setContentHandler(_Content())
 
 
-def _open(path: Path) -> tuple[IO[bytes], _HashingReader, bool]:
-    """The file (decompressed when gzip), wrapped so that its content is hashed as it is read."""
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    compressed = handle.read(2) == b"\x1f\x8b"
-    handle.seek(0)
-    stream: Any = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle
-    return handle, _HashingReader(stream), compressed
-
-
 def read_xes(path: Path, collector: Collector) -> tuple[XesHandler, str, bool]:
-    """Stream ``path`` into ``collector``; returns the handler (log facts), SHA-256, gzip flag."""
-    handle, hashing, compressed = _open(path)
+    """Stream ``path`` into ``collector``; returns the handler (log facts), SHA-256, gzip flag.
+
+    The file is decompressed as it is parsed, within the limits of :mod:`pdca.ingest.limits`
+    (decompressed size, expansion ratio, nesting depth).
+    """
+    stream = Decompressed(path)
+    hashing = _HashingReader(stream)
     handler = XesHandler(collector)
     try:
         _Parser(handler).parse(hashing)
@@ -346,12 +350,15 @@ def read_xes(path: Path, collector: Collector) -> tuple[XesHandler, str, bool]:
             f"column {exc.getColumnNumber()}: {exc.getMessage()})",
             "the file may be truncated or not XES",
         ) from None
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError) as exc:
         raise InputError(f"{path} cannot be read or decompressed: {exc}") from None
+    except RecursionError:
+        raise InputError(
+            f"{path}: the XES elements are nested too deeply", limits.hint(DEPTH)
+        ) from None
     finally:
-        hashing.raw.close()
-        handle.close()
-    return handler, digest, compressed
+        stream.close()
+    return handler, digest, stream.compression != "none"
 
 
 def _what(exc: Exception) -> str:
