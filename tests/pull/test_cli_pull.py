@@ -79,3 +79,4 @@ def test_user_errors_are_one_line_and_exit_1(
     assert said in " ".join(result.output.split())
     assert SECRET not in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "s").exists(), "a failed first pull creates no store"

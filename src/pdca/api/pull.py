@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pdca.engine.store import check_store_dir, resolve_store_dir
+from pdca.engine.store import Store, check_store_dir, resolve_store_dir
 from pdca.ingest.options import LoadOptions
 from pdca.pull import PullContext, fetch, source_name
 from pdca.pull.cursor import read_cursor, save_cursor, spooled
@@ -110,6 +110,7 @@ def pull(  # noqa: PLR0917 (the documented signature: source, url, token_env, si
         from pdca.api.data import ingest  # noqa: PLC0415 (loaded on use)
 
         progress("importing")
+        Store.open(root).close()  # the store exists before its spool folder does
         with spooled(root, name, fetched.bundle) as path:
             imported = ingest(
                 path, source=name, store=root, options=LoadOptions(log=log, timezone=timezone)

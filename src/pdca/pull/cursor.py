@@ -22,13 +22,16 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from pdca.engine.store import Store
+from pdca.engine.store import Store, is_store, resolve_store_dir
 
 SPOOL_DIR = "spool"
 
 
 def read_cursor(store: Path | str | None, source: str, url: str, log: str) -> str | None:
-    """The cursor of this source, URL and log, or None before the first pull."""
+    """The cursor of this source, URL and log, or None before the first pull (a store that
+    does not exist yet is not created here: only an import creates it)."""
+    if not is_store(resolve_store_dir(store)):
+        return None
     with Store.open(store) as st:
         return st.pull_cursor(source, url, log)
 
