@@ -86,3 +86,20 @@ def test_a_few_hundred_tickets_in_bounded_requests_and_time(tmp_path: Path) -> N
     assert report.requests == len(server.requests) <= 3 + 8 * 2 + 3
     with Store.open(tmp_path / "s", read_only=True) as st:
         assert st.query("SELECT count(*) AS n FROM events")["n"][0] == len(truth(desk))
+
+
+def test_spool_files_of_a_killed_pull_are_removed_by_the_next(tmp_path: Path) -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    store = tmp_path / "s"
+    with Loopback(api_servicenow.ServiceNow(Desk.seeded(), SECRET)) as server:
+        api.pull("servicenow", server.url, ENV, store=store, user=api_servicenow.USER)
+        left = store / "spool" / f"servicenow-{dead.stdout.strip()}-0badc0de.json.part"
+        left.parent.mkdir()
+        left.write_text("{")
+        api.pull("servicenow", server.url, ENV, store=store, user=api_servicenow.USER,
+                 since="2024-03-01")  # fmt: skip
+    assert not (store / "spool").exists()

@@ -44,11 +44,30 @@ def save_cursor(  # noqa: PLR0917 (the cursor's key and value)
         st.set_pull_cursor(source, url, log, cursor, import_id)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove the spool files of pulls whose process is gone (killed before it cleaned up)."""
+    for item in folder.iterdir():
+        parts = item.name.split("-")
+        if len(parts) >= 3 and parts[-2].isdigit() and not _alive(int(parts[-2])):
+            item.unlink(missing_ok=True)
+
+
 @contextmanager
 def spooled(root: Path, source: str, content: dict[str, Any]) -> Iterator[Path]:
     """Write ``content`` as JSON in the store's spool folder; remove it when the block ends."""
     folder = root / SPOOL_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder)
     name = f"{source}-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
     part, final = folder / f"{name}.part", folder / name
     try:
