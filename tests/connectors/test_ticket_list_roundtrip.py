@@ -26,6 +26,7 @@ from pdca import api
 from pdca.ingest.options import LoadOptions
 from pdca.simulate.config import make_config
 from pdca.simulate.run import simulate
+from pdca.simulate.truth import objectives_toml
 
 WORKED = {
     "in_progress",
@@ -197,3 +198,30 @@ def test_glpi_list_with_the_suggested_mapping_gives_mttr_mtta_and_sla_source(
     assert source_met_read / agreement["total"] == pytest.approx(
         source_met_truth / truth_agreement["total"], abs=0.05
     )
+
+
+def test_without_waits_and_reopens_pdcas_own_sla_clocks_agree_too(tmp_path: Path) -> None:
+    """pdca's clocks pause in waiting states and restart on a reopen, which a list cannot show:
+    on a desk that has neither, sla_resolution and sla_response from the list equal the log's."""
+    config = make_config(
+        seed=7, days=45, tickets=300, log="desk", timing={"wait_share": 0.0, "reopen_share": 0.0}
+    )
+    simulate(config, store=tmp_path / "truth", hidden=False)
+    simulate(config, out=tmp_path / "desk.csv", fmt="ticket-list", hidden=False)
+    objectives = tmp_path / "objectives.toml"
+    objectives.write_text(objectives_toml(config), encoding="utf-8")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(TICKET_LIST_MAP, encoding="utf-8")
+    api.ingest(
+        tmp_path / "desk.csv",
+        source="csv",
+        store=tmp_path / "read",
+        options=LoadOptions(log="desk", mapping=mapping),
+    )
+    names = ["mttr", "mtta", "sla_source", "sla_resolution", "sla_response"]
+    read = api.kpi(names, store=tmp_path / "read", log="desk", objectives=objectives)
+    truth = api.kpi(names, store=tmp_path / "truth", log="desk", objectives=objectives)
+    pd.testing.assert_frame_equal(
+        read.set_index("kpi")[["value", "n"]], truth.set_index("kpi")[["value", "n"]]
+    )
+    assert truth.set_index("kpi").loc["sla_resolution", "n"] > 100
