@@ -85,3 +85,27 @@ def test_every_kpi_is_documented_word_for_word() -> None:
         assert " ".join(kpi.definition.split()) in flat, f"{kpi.id}: definition differs"
         for option in kpi.options.model_fields:
             assert f"`{option}`" in flat, f"{kpi.id}: option {option} undocumented"
+
+
+def test_the_connector_table_is_the_registry() -> None:
+    """docs/connectors.md lists every built-in connector with the registry's own description,
+    every page it links exists, and every simulator format is named."""
+    from pdca.ingest.sources import connectors  # noqa: PLC0415
+    from pdca.simulate.vendors import names  # noqa: PLC0415
+
+    text = (DOCS / "connectors.md").read_text(encoding="utf-8")
+    table = text.split("<!-- connectors:", 1)[1].split("\n\n", 1)[0]
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in table.splitlines()
+        if line.startswith("| `") and not line.startswith("| `--source`")
+    ]
+    listed = {row[0].strip("`"): row for row in rows}
+    builtin = [c for c in connectors() if c.origin == "built-in"]
+    assert list(listed) == [c.name for c in builtin]
+    for c in builtin:
+        assert listed[c.name][1].startswith(c.description), c.name
+    for target in re.findall(r"\]\(([^)#]+)", table):
+        assert (DOCS / target).is_file(), target
+    named = {f.strip("` ") for row in rows for f in row[3].split(",")} - {"—"}
+    assert set(names()) <= named
