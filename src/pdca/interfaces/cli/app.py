@@ -35,6 +35,7 @@ COMMAND_GROUPS = (
     "report",
     "demo",
     "simulate",
+    "serve",
 )
 """Modules of commands, in the order of the cycle (and of `pdca --help`)."""
 
@@ -121,11 +122,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
             "a\nknown truth; write it to the store or to a CSV/Parquet file."
         ),
     ),
+    "serve": (
+        "serve",
+        "Web",
+        "Serve the web app (scorecard, KPIs, SLA, improvement register…) on http://HOST:PORT.",
+    ),
     "improve": (
         "improve",
         "Act",
         "The improvement register: initiatives, verification of their effect, suggestions.",
     ),
+    "user": ("serve", "Web", "Local accounts of the web app: add, passwd, role, list, token."),
 }
 """Command → (its module in :data:`COMMAND_GROUPS`, help panel, first paragraph of its help)."""
 
