@@ -8,6 +8,7 @@ import pdca
 def test_public_names() -> None:
     assert sorted(pdca.__all__) == sorted(
         [
+            "Desk",
             "ImportReport",
             "LoadOptions",
             "PdcaError",
@@ -18,6 +19,7 @@ def test_public_names() -> None:
             "export_parquet",
             "imports",
             "ingest",
+            "open",
             "quarantine",
             "status",
             "tickets",

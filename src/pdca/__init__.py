@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from pdca.version import __version__
 
 _WHERE = {
+    "Desk": "pdca.api.desk",
+    "open": "pdca.api.desk",
     "ImportReport": "pdca.api.data",
     "events": "pdca.api.data",
     "export_csv": "pdca.api.data",
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
         status,
         tickets,
     )
+    from pdca.api.desk import Desk, open
     from pdca.engine.store import Store
     from pdca.errors import PdcaError
     from pdca.ingest.options import LoadOptions
@@ -74,6 +77,7 @@ class _Package(ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 __all__ = [
+    "Desk",
     "ImportReport",
     "LoadOptions",
     "PdcaError",
@@ -84,6 +88,7 @@ __all__ = [
     "export_parquet",
     "imports",
     "ingest",
+    "open",
     "quarantine",
     "status",
     "tickets",

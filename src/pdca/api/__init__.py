@@ -2,7 +2,9 @@
 
 It is split by the step of the cycle — :mod:`.data` (import, look, export), :mod:`.measure`
 (KPIs, scorecard), :mod:`.analyse` (process mining), :mod:`.control` (control charts, KPI
-monitoring) — and every public name is also available here. Names load on first use, so a
+monitoring) — and every public name is also available here. :func:`open` gives a
+:class:`~pdca.api.desk.Desk`, one handle on an opened store that answers the same questions
+without reopening it (the functions open one for each question). Names load on first use, so a
 command pays only for the modules it needs.
 """
 
@@ -30,6 +32,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "SurveyImportReport",
         "ingest_surveys",
     ),
+    "pdca.api.desk": ("Desk", "open"),
     "pdca.api.measure": (
         "kpi",
         "kpi_catalogue",
@@ -79,6 +82,7 @@ if TYPE_CHECKING:
         suggest_mapping,
         tickets,
     )
+    from pdca.api.desk import Desk, open
     from pdca.api.durations import DurationStats, durations, durations_cannot_give
     from pdca.api.improve import (
         accept_suggestion,
@@ -119,6 +123,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "MINING_VIEWS",
+    "Desk",
     "DurationStats",
     "ImportReport",
     "Progress",
@@ -147,6 +152,7 @@ __all__ = [
     "monitor",
     "monitor_details",
     "new_initiative",
+    "open",
     "process_map",
     "pull",
     "quarantine",

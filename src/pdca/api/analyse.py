@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from pdca.api.common import choose_log
-from pdca.engine.choice import EngineSettings, open_for_analysis, resolve
+from pdca.engine.choice import EngineSettings, resolve
 from pdca.engine.csvscan import CsvFile, open_csv
 from pdca.errors import InputError
 from pdca.ingest import direct
@@ -33,9 +32,12 @@ from pdca.methods.mining.materialize import KEY, kept_traces
 from pdca.methods.mining.pingpong import ping_pong
 from pdca.methods.mining.rework import rework
 from pdca.methods.mining.traces import EventFilter
-from pdca.model.objectives import load_objectives
+from pdca.model.objectives import Objectives, Resolved, load_objectives
 from pdca.model.schema import Col
 from pdca.render import EDGE_LABELS, EdgeLabel, process_map_svg
+
+if TYPE_CHECKING:
+    from pdca.api.desk import Desk
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class _Ask:
     calendar: str | None = None
     """Waiting times in this calendar's working hours (``dfg``), from ``objectives``."""
     objectives: Path | None = None
+    business: mining.BusinessTime | None = None
+    """The working hours of ``calendar``, when the caller has them already."""
 
 
 def _traced(ask: _Ask) -> mining.Traces:
@@ -64,6 +68,8 @@ def _traced(ask: _Ask) -> mining.Traces:
 def _business(ask: _Ask) -> mining.BusinessTime | None:
     if ask.calendar is None:
         return None
+    if ask.business is not None:
+        return ask.business
     calendar = load_objectives(ask.objectives).calendar(ask.calendar)
     return business_time(ask.events, calendar)
 
@@ -213,11 +219,58 @@ def mine_parts(
         needed = _needed(view, key, parsed)
         with file_events(file, source=source, options=options, columns=needed) as events:
             return build(_Ask(events, key, parsed, by, top, path, None, calendar, goals))
-    with open_for_analysis(store, engine) as st:
-        name = choose_log(st, log)
-        events = st.events(name)
-        kept = kept_traces(events, lambda table: st.derived(table, name))
-        return build(_Ask(events, key, parsed, by, top, path, kept, calendar, goals))
+    with _desk(store, engine, goals if calendar is not None else None) as desk:
+        return desk.mine_parts(
+            view,
+            log=log,
+            activity=activity,
+            by=by,
+            top=top,
+            filters=filters,
+            model=model,
+            calendar=calendar,
+        )
+
+
+def _desk(store: Path | str | None, engine: Any, objectives: Path | None) -> Desk:
+    """A desk for one question; a calendar comes from ``objectives`` (else pdca's defaults)."""
+    from pdca.api.desk import open as open_desk  # noqa: PLC0415 (the desk imports this module)
+
+    if objectives is None:
+        resolved = Resolved(load_objectives(None))
+    else:
+        resolved = Resolved(load_objectives(objectives), objectives, "--objectives")
+    return open_desk(store, objectives=resolved, engine=engine)
+
+
+def ask_view(
+    view: str,
+    events: Any,
+    kept: Callable[[str], Any] | None,
+    *,
+    activity: Sequence[str],
+    by: str,
+    top: int | None,
+    filters: Sequence[str],
+    model: Path | str | None,
+    calendar: str | None,
+    objectives: Objectives | None,
+) -> dict[str, pd.DataFrame]:
+    """Every table of a view of ``events`` (:func:`mine_parts`); ``kept(name)`` gives the tables
+    the import kept when ``events`` are a whole log (else None); ``calendar`` is one of
+    ``objectives``."""
+    build = _VIEWS.get(view)
+    if build is None:
+        raise InputError(f"unknown mining view {view!r}", f"use one of: {', '.join(_VIEWS)}")
+    key = mining.ActivityKey(columns=tuple(activity))
+    parsed = parse_filters(filters, key)
+    path = Path(model) if model else None
+    business = None
+    if calendar is not None:
+        chosen = (objectives or load_objectives(None)).calendar(calendar)
+        business = business_time(events, chosen) if view == "dfg" else None
+    traces = kept_traces(events, kept) if kept is not None else None
+    return build(_Ask(events, key, parsed, by, top, path, traces, calendar, None, business))
 
 
 def mine(
@@ -261,6 +314,11 @@ def mine(
         calendar=calendar,
         objectives=objectives,
     )
+    return pick_part(view, parts, part)
+
+
+def pick_part(view: str, parts: dict[str, pd.DataFrame], part: str | None) -> pd.DataFrame:
+    """The table ``part`` of a view's tables (None: the main one)."""
     if part is None:
         return next(iter(parts.values()))
     if part not in parts:
@@ -285,24 +343,53 @@ def process_map(
     """The process map of a log as a standalone SVG document (see docs/process-map.md)."""
     if label not in EDGE_LABELS:
         raise InputError(f"unknown edge label {label!r}", f"use one of: {', '.join(EDGE_LABELS)}")
+    parse_filters(filters, mining.ActivityKey(columns=tuple(activity)))
+    goals = Path(objectives) if objectives and calendar is not None else None
+    with _desk(store, engine, goals) as desk:
+        return desk.process_map(
+            log=log,
+            activity=activity,
+            filters=filters,
+            label=label,
+            max_activities=max_activities,
+            min_edge_share=min_edge_share,
+            title=title,
+            calendar=calendar,
+        )
+
+
+def draw_map(
+    name: str,
+    events: Any,
+    kept: Callable[[str], Any] | None,
+    *,
+    activity: Sequence[str],
+    filters: Sequence[str],
+    label: str,
+    max_activities: int | None,
+    min_edge_share: float,
+    title: str | None,
+    calendar: str | None,
+    objectives: Objectives | None,
+) -> str:
+    """:func:`process_map` of log ``name``'s ``events`` (``kept`` as in :func:`ask_view`)."""
+    if label not in EDGE_LABELS:
+        raise InputError(f"unknown edge label {label!r}", f"use one of: {', '.join(EDGE_LABELS)}")
     key = mining.ActivityKey(columns=tuple(activity))
     parsed = parse_filters(filters, key)
-    with open_for_analysis(store, engine) as st:
-        name = choose_log(st, log)
-        events = st.events(name)
-        kept = kept_traces(events, lambda table: st.derived(table, name))
-        traces = (
-            kept
-            if kept is not None and key == KEY and not parsed
-            else mining.prepare(events, key, parsed)
-        )
-        business = None
-        if calendar is not None:
-            chosen = load_objectives(Path(objectives) if objectives else None).calendar(calendar)
-            business = business_time(events, chosen)
-        edges = mining.process_map(traces, business=business)
-        start = mining.start_activities(traces)
-        end = mining.end_activities(traces)
+    whole = kept_traces(events, kept) if kept is not None else None
+    traces = (
+        whole
+        if whole is not None and key == KEY and not parsed
+        else mining.prepare(events, key, parsed)
+    )
+    business = None
+    if calendar is not None:
+        chosen = (objectives or load_objectives(None)).calendar(calendar)
+        business = business_time(events, chosen)
+    edges = mining.process_map(traces, business=business)
+    start = mining.start_activities(traces)
+    end = mining.end_activities(traces)
     return process_map_svg(
         edges,
         start,
@@ -324,10 +411,5 @@ def column_values(
 ) -> list[str]:
     """The values an event column takes in a log, most frequent first (at most ``limit``): what
     a ``--filter COLUMN=…`` that keeps nothing could have named."""
-    with open_for_analysis(store, engine) as st:
-        events = st.events(choose_log(st, log))
-        counts = events[column].value_counts()
-        count = counts.columns[-1]
-        top = counts.filter(counts[column].notnull()).order_by(counts[count].desc()).limit(limit)
-        frame: pd.DataFrame = top.to_pandas()
-    return [str(v) for v in frame[column]]
+    with _desk(store, engine, None) as desk:
+        return desk.column_values(column, log=log, limit=limit)

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pdca.api.common import choose_log, resolve_objectives
-from pdca.engine.choice import EngineSettings, open_for_analysis
+from pdca.api.common import resolve_objectives
+from pdca.engine.choice import EngineSettings
 from pdca.errors import ConfigError, InputError
 from pdca.methods.kpi.catalogue import TICKET_BREAKDOWNS
 from pdca.methods.kpi.definition import Inputs
@@ -307,27 +307,54 @@ def monitor_details(
     (``incomplete``) and the minimum n (``min_n``)."""
     if period not in {"day", "week", "month"}:
         raise ConfigError(f"unknown period {period!r}", hint="use day, week or month")
-    goals = resolve_objectives(objectives, store=store).objectives  # docs/sla.md: lookup order
-    with open_for_analysis(store, engine) as st:
-        name = choose_log(st, log)
-        tickets = st.tickets(name)
-        inputs = Inputs(
-            st.events(name), tickets, extra={"objectives": goals}, surveys=st.surveys(name)
-        )
-        column = _breakdown(tickets, by)
-        groups = _top_groups(tickets, column, top) if column else None
-        return monitor_kpis(
-            inputs,
-            kpis,
-            by=column,
-            groups=groups,
+    resolved = resolve_objectives(objectives, store=store)  # docs/sla.md: lookup order
+    from pdca.api.desk import open as open_desk  # noqa: PLC0415 (the desk imports this module)
+
+    with open_desk(store, objectives=resolved, engine=engine) as desk:
+        found: Monitor = desk.monitor_details(
+            log=log,
+            kpis=kpis,
+            by=by,
             period=period,
             phase1=phase1,
             current=current,
-            rules=parse_rules(rules) or "western-electric",
+            top=top,
+            rules=rules,
             min_n=min_n,
             include_incomplete=include_incomplete,
         )
+        return found
+
+
+def monitor_inputs(
+    inputs: Inputs,
+    *,
+    kpis: Sequence[str],
+    by: str | None,
+    period: str,
+    phase1: int | None,
+    current: int,
+    top: int,
+    rules: RuleSpec | None,
+    min_n: int | None,
+    include_incomplete: bool,
+) -> Monitor:
+    """:func:`monitor_details` of a log's KPI inputs (what the desk answers)."""
+    tickets = inputs.tickets
+    column = _breakdown(tickets, by)
+    groups = _top_groups(tickets, column, top) if column else None
+    return monitor_kpis(
+        inputs,
+        kpis,
+        by=column,
+        groups=groups,
+        period=period,
+        phase1=phase1,
+        current=current,
+        rules=parse_rules(rules) or "western-electric",
+        min_n=min_n,
+        include_incomplete=include_incomplete,
+    )
 
 
 def _breakdown(tickets: Any, by: str | None) -> str | None:

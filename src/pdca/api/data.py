@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pdca.api.common import choose_log
-from pdca.engine.choice import EngineSettings, open_for_analysis
+from pdca.engine.choice import EngineSettings
 from pdca.engine.store import DB_FILE, Store, check_store_dir, resolve_store_dir
 from pdca.errors import InputError, PdcaError, StoreError
 from pdca.ingest.options import LoadOptions
 
 if TYPE_CHECKING:
+    from pdca.api.desk import Desk
     from pdca.ingest.surveys import SurveyColumns
 
 Progress = Callable[[str], None]
@@ -326,12 +327,16 @@ def status(
     """What the store holds: one row per log; with ``engine`` given (e.g. ``"spark"``), what
     that engine reads (the export), else always the DuckDB store, whatever pdca.toml chooses
     for the analyses."""
-    if engine is None:
-        with Store.open(store, read_only=True) as st:
-            return st.logs()
-    with open_for_analysis(store, engine) as st:
-        frame: pd.DataFrame = st.logs()
+    with _desk(store, engine) as desk:
+        frame: pd.DataFrame = desk.status()
         return frame
+
+
+def _desk(store: Path | str | None, engine: EngineSettings | str | None = None) -> Desk:
+    """A desk for one question: on ``engine``, else the DuckDB store (whatever pdca.toml says)."""
+    from pdca.api.desk import open as open_desk  # noqa: PLC0415 (the desk imports this module)
+
+    return open_desk(store, engine=EngineSettings() if engine is None else engine)
 
 
 def imports(store: Path | str | None = None) -> pd.DataFrame:
@@ -348,15 +353,14 @@ def quarantine(store: Path | str | None = None, import_id: int | None = None) ->
 
 def events(store: Path | str | None = None, log: str | None = None) -> pd.DataFrame:
     """Canonical events in their stable order."""
-    with Store.open(store, read_only=True) as st:
-        return st.events_df(log)
+    with _desk(store) as desk:
+        return desk.events(log)
 
 
 def tickets(store: Path | str | None = None, log: str | None = None) -> pd.DataFrame:
     """Tickets with their derived facts."""
-    with Store.open(store, read_only=True) as st:
-        frame: pd.DataFrame = st.tickets(log).to_pandas()
-        return frame
+    with _desk(store) as desk:
+        return desk.tickets(log)
 
 
 def suggest_mapping(path: Path | str, options: LoadOptions | None = None) -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pdca.api.common import choose_log, resolve_objectives
+from pdca.api.common import resolve_objectives
 from pdca.engine.cache import ResultCache, cache_key, code_fingerprint
-from pdca.engine.choice import EngineSettings, open_for_analysis
+from pdca.engine.choice import EngineSettings
 from pdca.engine.store import Store
 from pdca.errors import InputError
 from pdca.methods.kpi.bands import BANDS
@@ -22,10 +22,13 @@ from pdca.methods.kpi.definition import Aggregation, Inputs
 from pdca.methods.kpi.evaluate import PERIOD, Query, evaluate
 from pdca.methods.kpi.scorecard import DEFAULT_TARGETS
 from pdca.methods.kpi.scorecard import scorecard as build_scorecard
-from pdca.methods.kpi.source_sla import KEPT_VERDICTS, source_agreement, source_verdicts
+from pdca.methods.kpi.source_sla import KEPT_VERDICTS, source_verdicts
 from pdca.methods.kpi.window import min_n_of, period_notes
 from pdca.model.objectives import Objectives, Resolved
 from pdca.model.schema import Col
+
+if TYPE_CHECKING:
+    from pdca.api.desk import Desk
 
 _MEASURE_CODE = ("methods.kpi", "model", "engine")
 """Subpackages whose code decides a measured result (see :func:`code_fingerprint`)."""
@@ -58,23 +61,6 @@ def unconfigured(goals: Objectives) -> dict[str, str]:
     if goals.organisation is None:
         out["tickets_per_user"] = "no [organisation] users in the objectives (docs/sla.md)"
     return out
-
-
-def _kept(st: Any, log: str) -> Any:
-    """The tables the import kept for the whole log (for :class:`Inputs`)."""
-    return lambda name: st.derived(name, log)
-
-
-def _inputs(st: Any, name: str, goals: Any) -> Inputs:
-    """What the KPIs of log ``name`` read: its events, tickets, surveys, the objectives and the
-    tables the import kept (none on Spark)."""
-    return Inputs(
-        st.events(name),
-        st.tickets(name),
-        extra={"objectives": goals},
-        surveys=st.surveys(name),
-        kept=_kept(st, name),
-    )
 
 
 def kpi_catalogue() -> pd.DataFrame:
@@ -120,43 +106,63 @@ def kpi(
     the objectives file (:func:`resolve_objectives`; ``attrs["objectives"]`` says which).
     """
     resolved = resolve_objectives(objectives, store=store)
+    with _desk(store, resolved, engine) as desk:
+        return desk.kpi(kpis, log=log, by=by, period=period, start=start, end=end, options=options)
+
+
+def _desk(store: Path | str | None, resolved: Resolved, engine: Any) -> Desk:
+    """A desk over the store for one question (objectives resolved before it opens)."""
+    from pdca.api.desk import open as open_desk  # noqa: PLC0415 (the desk imports this module)
+
+    return open_desk(store, objectives=resolved, engine=engine)
+
+
+def kpi_frame(
+    inputs: Inputs,
+    resolved: Resolved,
+    kpis: Sequence[str],
+    *,
+    by: Sequence[str],
+    period: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    options: dict[str, dict[str, Any]] | None,
+) -> pd.DataFrame:
+    """:func:`kpi`'s answer from a log's inputs (what :meth:`pdca.api.desk.Desk.kpi` gives)."""
     goals = resolved.objectives
     left_out = {} if kpis else unconfigured(goals)
     ids = list(kpis) or [k for k in CATALOGUE if k not in left_out]
     frames = []
-    with open_for_analysis(store, engine) as st:
-        name = choose_log(st, log)
-        inputs = _inputs(st, name, goals)
-        for kpi_id in ids:
-            query = Query(
-                kpi_id,
-                options=(options or {}).get(kpi_id),
-                by=tuple(by),
+    for kpi_id in ids:
+        query = Query(
+            kpi_id,
+            options=(options or {}).get(kpi_id),
+            by=tuple(by),
+            period=period,
+            start=start,
+            end=end,
+        )
+        frame = evaluate(inputs, query)
+        definition = get_kpi(kpi_id)
+        parsed = definition.parse_options(query.options)
+        if period is not None and len(frame):
+            frame["note"] = period_notes(
+                inputs,
+                definition,
+                parsed,
+                starts=frame[PERIOD].tolist(),
+                counts=frame["n"].tolist() if "n" in frame else [None] * len(frame),
                 period=period,
-                start=start,
-                end=end,
+                min_n=min_n_of(definition),
             )
-            frame = evaluate(inputs, query)
-            definition = get_kpi(kpi_id)
-            parsed = definition.parse_options(query.options)
-            if period is not None and len(frame):
-                frame["note"] = period_notes(
-                    inputs,
-                    definition,
-                    parsed,
-                    starts=frame[PERIOD].tolist(),
-                    counts=frame["n"].tolist() if "n" in frame else [None] * len(frame),
-                    period=period,
-                    min_n=min_n_of(definition),
-                )
-            if "statistic" not in frame and definition.aggregation in _AVERAGES:
-                # the label says which average the value is (mean unless --option statistic=…)
-                used = getattr(parsed, "statistic", None)
-                frame.insert(1, "statistic", used or definition.aggregation.value)
-            frame["unit"] = definition.unit
-            band = BANDS.get(kpi_id)
-            frame["benchmark"] = f"{band.text} ({band.source})" if band else None
-            frames.append(frame)
+        if "statistic" not in frame and definition.aggregation in _AVERAGES:
+            # the label says which average the value is (mean unless --option statistic=…)
+            used = getattr(parsed, "statistic", None)
+            frame.insert(1, "statistic", used or definition.aggregation.value)
+        frame["unit"] = definition.unit
+        band = BANDS.get(kpi_id)
+        frame["benchmark"] = f"{band.text} ({band.source})" if band else None
+        frames.append(frame)
     return _declare(pd.concat(frames, ignore_index=True), resolved, left_out)
 
 
@@ -177,35 +183,49 @@ def scorecard(
     again is immediate.
     """
     resolved = resolve_objectives(objectives, store=store)
-    goals = resolved.objectives
-    targets = goals.kpi_targets or DEFAULT_TARGETS
-    left_out = {k: v for k, v in unconfigured(goals).items() if k in _CONTINUITY}
-    with open_for_analysis(store, engine) as st:
-        name = choose_log(st, log)
-        if not isinstance(st, Store):  # results are kept beside a DuckDB store only
-            return _declare(_scorecard(st, name, goals, targets, period), resolved, left_out)
-        cache = ResultCache(st.root)
-        key = cache_key(
-            question="scorecard",
-            log=name,
-            period=period,
-            objectives=goals.model_dump(mode="json"),
-            data=st.data_version(),
-            code=code_fingerprint(_MEASURE_CODE),
-        )
-        cached = cache.get(key)
-        if cached is not None:
-            return _declare(cached, resolved, left_out)
-        frame = _scorecard(st, name, goals, targets, period)
-        cache.put(key, frame)
-        return _declare(frame, resolved, left_out)
+    with _desk(store, resolved, engine) as desk:
+        return desk.scorecard(log=log, period=period)
 
 
 _CONTINUITY = frozenset(k.id for k in CONTINUITY_KPIS)
 
 
-def _scorecard(st: Any, name: str, goals: Any, targets: Any, period: str) -> pd.DataFrame:
-    return build_scorecard(_inputs(st, name, goals), targets, period=period)
+def scorecard_frame(
+    st: Any,
+    name: str,
+    inputs: Callable[[], Inputs],
+    resolved: Resolved,
+    *,
+    period: str,
+    scope: list[Any],
+) -> pd.DataFrame:
+    """:func:`scorecard`'s answer for log ``name`` of the opened store ``st`` (``inputs`` builds
+    the log's inputs when the answer is not kept; ``scope`` names what a scoped desk sees, and is
+    part of the kept answer's key)."""
+    goals = resolved.objectives
+    targets = goals.kpi_targets or DEFAULT_TARGETS
+    left_out = {k: v for k, v in unconfigured(goals).items() if k in _CONTINUITY}
+    if not isinstance(st, Store):  # results are kept beside a DuckDB store only
+        frame = build_scorecard(inputs(), targets, period=period)
+        return _declare(frame, resolved, left_out)
+    cache = ResultCache(st.root)
+    parts: dict[str, Any] = {
+        "question": "scorecard",
+        "log": name,
+        "period": period,
+        "objectives": goals.model_dump(mode="json"),
+        "data": st.data_version(),
+        "code": code_fingerprint(_MEASURE_CODE),
+    }
+    if scope:  # the whole store's key stays what it was
+        parts["scope"] = scope
+    key = cache_key(**parts)
+    cached = cache.get(key)
+    if cached is not None:
+        return _declare(cached, resolved, left_out)
+    frame = build_scorecard(inputs(), targets, period=period)
+    cache.put(key, frame)
+    return _declare(frame, resolved, left_out)
 
 
 def sla(
@@ -226,33 +246,36 @@ def sla(
     (with their time to breach); ``breached`` only breached clocks. With ``top``, the ``top``
     most urgent of them in that order (:func:`most_urgent`), else every row by ticket and clock.
     """
+    check_sla_options(clock, top)
+    resolved = resolve_objectives(objectives, store=store)
+    with _desk(store, resolved, engine) as desk:
+        return desk.sla(log=log, clock=clock, running=running, breached=breached, top=top)
+
+
+def check_sla_options(clock: str | None, top: int | None) -> None:
+    """Refuse a negative ``top`` and an unknown ``clock`` (before anything is read)."""
     if top is not None and top < 0:
         raise InputError(f"--top {top} is negative", "give a number of rows, e.g. --top 20")
     if clock not in (None, RESPONSE, RESOLUTION):
         raise InputError(f"unknown clock {clock!r}", "use response or resolution")
-    resolved = resolve_objectives(objectives, store=store)
-    goals = resolved.objectives
-    with open_for_analysis(store, engine) as st:
-        name = choose_log(st, log)
-        events = st.events(name)
-        clocks = sla_clocks(events, st.tickets(name), goals)
-        verdicts = st.derived(KEPT_VERDICTS, name)
-        if verdicts is None:
-            verdicts = source_verdicts(events)
-        table = clocks.left_join(verdicts, [Col.LOG, Col.CASE_ID]).drop(
-            f"{Col.LOG}_right", f"{Col.CASE_ID}_right"
-        )
-        if clock is not None:
-            table = table.filter(table[ClockCol.CLOCK] == clock)
-        if running:
-            table = table.filter(table[ClockCol.RUNNING])
-        if breached:
-            table = table.filter(table[ClockCol.BREACHED])
-        frame: pd.DataFrame = table.order_by([Col.CASE_ID, ClockCol.CLOCK]).to_pandas()
-    if top is not None:
-        frame = most_urgent(frame, only_urgent=not (running or breached)).head(top)
-        frame = frame.reset_index(drop=True)
-    return _declare(frame, resolved, {})
+
+
+def sla_frame(inputs: Inputs, clock: str | None, *, running: bool, breached: bool) -> pd.DataFrame:
+    """The clocks of :func:`sla` (before ``top``) from a log's inputs."""
+    events = inputs.events
+    clocks = sla_clocks(events, inputs.tickets, inputs.extra.get("objectives"))
+    verdicts = inputs.kept_or(KEPT_VERDICTS, lambda: source_verdicts(events))
+    table = clocks.left_join(verdicts, [Col.LOG, Col.CASE_ID]).drop(
+        f"{Col.LOG}_right", f"{Col.CASE_ID}_right"
+    )
+    if clock is not None:
+        table = table.filter(table[ClockCol.CLOCK] == clock)
+    if running:
+        table = table.filter(table[ClockCol.RUNNING])
+    if breached:
+        table = table.filter(table[ClockCol.BREACHED])
+    frame: pd.DataFrame = table.order_by([Col.CASE_ID, ClockCol.CLOCK]).to_pandas()
+    return frame
 
 
 ABOUT_TO_BREACH = 0.2
@@ -362,13 +385,9 @@ def sla_agreement(
     """How often pdca's resolution verdict agrees with the source's (ServiceNow ``made_sla``);
     the key ``objectives`` says which targets pdca's verdict used."""
     resolved = resolve_objectives(objectives, store=store)
-    with open_for_analysis(store, engine) as st:
-        name = choose_log(st, log)
-        events = st.events(name)
-        clocks = sla_clocks(events, st.tickets(name), resolved.objectives)
-        record: dict[str, Any] = source_agreement(clocks, events).to_dict()
-    record[OBJECTIVES_ATTR] = resolved.metadata()
-    return record
+    with _desk(store, resolved, engine) as desk:
+        record: dict[str, Any] = desk.sla_agreement(log=log)
+        return record
 
 
 def sla_capability(
@@ -389,10 +408,17 @@ def sla_capability(
     (percentile method: (USL - P50) / (P99.865 - P50), for skewed times), ``dpmo`` and
     ``sigma_level`` (with the conventional 1.5 sigma shift); see docs/spc.md.
     """
+    resolved = resolve_objectives(objectives, store=store)
+    with _desk(store, resolved, engine) as desk:
+        return desk.sla_capability(log=log, clock=clock, by=by, min_tickets=min_tickets)
+
+
+def capability_frame(
+    frame: pd.DataFrame, resolved: Resolved, by: str, min_tickets: int
+) -> pd.DataFrame:
+    """:func:`sla_capability` from the clocks of :func:`sla`."""
     from pdca.methods.spc.capability import Capability  # noqa: PLC0415 (SciPy loads on use)
 
-    resolved = resolve_objectives(objectives, store=store)
-    frame = sla(store=store, log=log, objectives=resolved, clock=clock, engine=engine)
     done = frame[~frame[ClockCol.RUNNING].astype(bool)]
     done = done[done[ClockCol.TARGET_S].notna() & done[ClockCol.ELAPSED_S].notna()]
     rows = []
