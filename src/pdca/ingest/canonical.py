@@ -97,6 +97,25 @@ def _given_by(fmt: str | None, dayfirst: bool | None) -> str:
     return "--dayfirst" if dayfirst else "--monthfirst"
 
 
+SEQ_LIMIT = float(2**63 - 1024)
+"""Sequence numbers must stay below this (the largest float64 under 2**63): 64-bit storage."""
+EARLIEST = pd.Timestamp("1900-01-01")
+LATEST = pd.Timestamp("2200-01-01")
+"""Event times pdca stores: from 1900-01-01 up to (not including) 2200-01-01. Beyond them a date
+is a placeholder (``31/12/9999``, ``01/01/0001``) or a typo, and durations and calendars computed
+from it would overflow; such rows are quarantined with the reason."""
+
+
+def _in_range(moments: pd.Series, text: pd.Series, column: str, rejects: _Rejects) -> None:
+    outside = moments.notna() & ((moments < EARLIEST) | (moments >= LATEST))
+    rejects.add(
+        outside.to_numpy(),
+        "timestamp "
+        + text.astype(str).map(repr)
+        + f" is outside the years pdca stores (1900 to 2199; column {column!r})",
+    )
+
+
 def _timestamps(
     values: pd.DataFrame, mapping: Mapping, rejects: _Rejects
 ) -> tuple[pd.Series, DateFormat]:
@@ -130,7 +149,10 @@ def _timestamps(
         + f" does not match the format {fmt.format} (column {column!r})",
     )
     if fmt.has_offset:
-        return parsed.dt.tz_convert("UTC").dt.tz_localize(None), fmt
+        moments = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        _in_range(moments, text, column, rejects)
+        return moments, fmt
+    _in_range(parsed, text, column, rejects)
     tz = _timezone(opts.timezone)
     if opts.timezone.upper() == "UTC":
         return parsed, fmt
@@ -147,7 +169,7 @@ def _sequence(values: pd.DataFrame, mapping: Mapping, rejects: _Rejects) -> pd.S
     if not column:
         return pd.Series(pd.NA, index=values.index, dtype="Int64")
     text = values[column]
-    seq = pd.to_numeric(text, errors="coerce")
+    seq = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = (text.notna() & (seq.isna() | (seq % 1 != 0))).to_numpy()
     rejects.add(
         bad,
@@ -155,7 +177,15 @@ def _sequence(values: pd.DataFrame, mapping: Mapping, rejects: _Rejects) -> pd.S
         + text.astype(str).map(repr)
         + f" is not a whole number (column {column!r})",
     )
-    return seq.where(~bad).astype("Int64")
+    # whole numbers beyond 64 bits (float64 holds them, the store's BIGINT does not)
+    huge = (~bad & text.notna().to_numpy()) & (seq.abs() >= SEQ_LIMIT).to_numpy()
+    rejects.add(
+        huge,
+        "sequence number "
+        + text.astype(str).map(repr)
+        + f" is beyond what 64 bits hold (±2^63; column {column!r})",
+    )
+    return seq.where(~(bad | huge)).astype("Int64")
 
 
 def _activity(values: pd.DataFrame, mapping: Mapping, rejects: _Rejects) -> pd.Series:

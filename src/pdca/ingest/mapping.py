@@ -7,12 +7,13 @@ for any other export a user writes one (``pdca ingest FILE --map my.toml``) or l
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pdca.errors import MappingError
 from pdca.model.schema import MAPPABLE_TEXT_COLUMNS
@@ -32,6 +33,12 @@ class ReadOptions(_Strict):
     sheet: str | None = None
 
 
+DATE_CODE_LIST = ("%Y", "%y", "%m", "%d", "%b", "%B", "%a", "%A", "%H", "%I", "%p", "%M", "%S",
+                  "%f", "%z", "%Z", "%j", "%%")  # fmt: skip
+DATE_CODES = frozenset(code[1] for code in DATE_CODE_LIST)
+"""strftime codes a timestamp format may use (Python's ``strptime`` reads each)."""
+
+
 class TimestampOptions(_Strict):
     """How to read timestamps. Give ``format`` (strftime codes) or let pdca detect it.
 
@@ -42,6 +49,20 @@ class TimestampOptions(_Strict):
     format: str | None = None
     dayfirst: bool | None = None
     timezone: str = "UTC"
+
+    @field_validator("format")
+    @classmethod
+    def _known_codes(cls, value: str | None) -> str | None:
+        """Only the strftime codes that read a date or time (``%s``, ``%Q``… are refused)."""
+        if value is None:
+            return value
+        codes = re.findall(r"%(.)", value.replace("%%", ""))
+        unknown = sorted({c for c in codes if c not in DATE_CODES})
+        if unknown or value.replace("%%", "").endswith("%"):
+            shown = ", ".join(f"%{c}" for c in unknown) or "a lone %"
+            msg = f"{shown} is not a date code pdca reads; use {' '.join(DATE_CODE_LIST)}"
+            raise ValueError(msg)
+        return value
 
 
 class ColumnMap(_Strict):

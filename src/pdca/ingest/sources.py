@@ -59,7 +59,11 @@ def _builtin_loader(module: str) -> Loader:
 
 
 _BUILTINS: tuple[tuple[str, str, str], ...] = (
-    ("servicenow", "servicenow", "ServiceNow incident audit log (one row per update)"),
+    (
+        "servicenow",
+        "servicenow",
+        "ServiceNow incident audit log (one row per update), or a Table API bundle (JSON)",
+    ),
     ("bpic2013", "bpic2013", "BPI Challenge 2013 (Volvo IT) incidents or problems"),
     ("csv", "generic", "any CSV/TSV or Excel export, event log or ticket list, with a mapping"),
     ("xes", "xes", "IEEE XES event log (.xes, .xes.gz)"),
@@ -144,7 +148,7 @@ def sources_help() -> str:
 
 def _vendor_detected(path: Path) -> str | None:
     for connector in connectors():
-        if connector.module is None or connector.name in ("servicenow", "bpic2013", "csv"):
+        if connector.module is None or connector.name in ("bpic2013", "csv"):
             continue
         try:
             module = import_module(f"pdca.ingest.{connector.module}")
