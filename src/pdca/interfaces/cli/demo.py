@@ -43,6 +43,17 @@ def demo_command(
     ] = None,
     tickets: Annotated[int, typer.Option(help="Number of simulated incidents.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 7,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then serve the web app on the demo's store (http://127.0.0.1:PORT/), with an "
+            "account 'admin' whose random password is printed once.",
+        ),
+    ] = False,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of the web app (with --serve).")
+    ] = 8000,
 ) -> None:
     """Simulate a year of a service desk, analyse it, and write the service review."""
     with user_errors():
@@ -63,3 +74,20 @@ def demo_command(
             f"SLA targets of the simulation, used by every command on it: {result.objectives}"
         )
     typer.echo(f"Explore further: {_program()} scorecard --store {shlex.quote(str(result.store))}")
+    if serve:
+        _serve(Path(result.store), port)
+
+
+def _serve(store: Path, port: int) -> None:
+    """Create the demo's admin account and serve the web app on loopback."""
+    with user_errors():
+        from pdca.web.demo import DEMO_ADMIN, demo_admin  # noqa: PLC0415 (web loads on use)
+        from pdca.web.server import serve  # noqa: PLC0415
+
+        password = demo_admin(store)
+        typer.echo(
+            f"Web app: http://127.0.0.1:{port}/ — log in as {DEMO_ADMIN!r} with password "
+            f"{password} (shown once; change it with `{_program()} user passwd {DEMO_ADMIN} "
+            f"--store {shlex.quote(str(store))}`). Ctrl-C stops it."
+        )
+        serve(store, host="127.0.0.1", port=port)
