@@ -9,12 +9,14 @@ each row keeps its position among all the file's records.
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
 
 from pdca import api
 from pdca.ingest.reader import parse_delimited
+from tests.conftest import SERVICENOW, shared_file
 
 HEADER = "Ticket ID,Updated,Status"
 GOOD = [
@@ -156,3 +158,19 @@ def test_a_field_under_the_limit_but_over_arrows_block_is_kept(
     raw = parse_delimited(path.read_text(), ",", path=path)
     assert raw.bad_rows == []
     assert raw.frame["Status"].str.len().max() == len(big)
+
+
+def test_a_broken_quote_in_the_real_servicenow_log_loses_one_record(tmp_path: Path) -> None:
+    # no other quote follows in this log: the open quote runs to the cell limit, then reading
+    # resumes at the next line, and every later row keeps its position
+    text = gzip.decompress(shared_file(SERVICENOW).read_bytes()).decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    broken = "".join([*lines[:1001], 'INC9,"broken\n', *lines[1001:]])
+    raw = parse_delimited(broken, ",", path=tmp_path / "sn.csv")
+    assert raw.rows_read == len(lines)  # header + 119,998 rows, plus the broken one
+    assert [(b.line, b.row) for b in raw.bad_rows] == [(1002, 1000)]
+    assert raw.bad_rows[0].reason.startswith("unterminated quote")
+    rows = raw.frame["__row__"]
+    assert rows.iloc[999] == 999
+    assert rows.iloc[1000] == 1001
+    assert rows.iloc[-1] == len(lines) - 1

@@ -154,7 +154,7 @@ class Decompressed:
             data: bytes = self.stream.read(size)
         except _DECOMPRESS_ERRORS as exc:
             raise InputError(
-                f"{self.path} looks compressed ({self.compression}) but cannot be "
+                f"{self.path} looks compressed ({self.compression}) but cannot be read or "
                 f"decompressed: {str(exc) or type(exc).__name__}"
             ) from None
         self.out += len(data)
@@ -428,16 +428,9 @@ def _careful(
                     bad.append(BadRow(start + 1, reason, text, position))
                     position += 1
                     continue
+            spanned = source.pos - start
             resume = _resync(lines, start, max(source.pos, start + 1), delimiter, width)
-            if failure and "field larger than field limit" in failure:
-                reason = f"a value is longer than {size_text(cap)} ({CELL.env})"
-            elif failure:
-                reason = f"cannot be read as delimited text: {failure}"
-            else:
-                reason = (
-                    f"unterminated quote: {resume - start} line(s) set aside, up to the next "
-                    f"line that reads as a record of {width} fields"
-                )
+            reason = _broken(failure, spanned, resume - start, width)
             text = _clip("".join(lines[start:resume]).rstrip("\r\n"))
             bad.append(BadRow(start + 1, reason, text, position))
             position += 1
@@ -446,6 +439,25 @@ def _careful(
     arrays = [pa.array(column, pa.string()) for column in columns]
     arrays.append(pa.array(positions, pa.int64()))
     return pa.Table.from_arrays(arrays, names=[*names, ROW]), bad
+
+
+def _broken(failure: str | None, spanned: int, set_aside: int, width: int) -> str:
+    """Why a record that had to be resynchronised was set aside."""
+    cap = limits.current().cell_bytes
+    resumed = (
+        f"{set_aside} line(s) set aside, up to the next line that reads as a record of "
+        f"{width} fields"
+    )
+    if failure and "field larger than field limit" in failure:
+        if spanned > 1:
+            return (
+                f"unterminated quote: a quoted value runs on for more than {size_text(cap)} "
+                f"({CELL.env}); {resumed}"
+            )
+        return f"a value is longer than {size_text(cap)} ({CELL.env})"
+    if failure:
+        return f"cannot be read as delimited text: {failure}"
+    return f"unterminated quote: {resumed}"
 
 
 def _strict(lines: list[str], delimiter: str) -> bool:

@@ -352,6 +352,11 @@ def read_xes(path: Path, collector: Collector) -> tuple[XesHandler, str, bool]:
         ) from None
     except (OSError, EOFError) as exc:
         raise InputError(f"{path} cannot be read or decompressed: {exc}") from None
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise InputError(
+            f"{path} declares an unknown text encoding ({exc})",
+            'XES files are UTF-8: fix the first line (<?xml version="1.0" encoding="UTF-8"?>)',
+        ) from None
     except RecursionError:
         raise InputError(
             f"{path}: the XES elements are nested too deeply", limits.hint(DEPTH)
