@@ -114,16 +114,22 @@ def update_user(
     with the values before and after. Disabling ends the account's sessions."""
     user = get_user(session, name)
     before = user.public()
-    if role is not None:
-        user.role = (role if isinstance(role, Role) else parse_role(role)).value
-    if services is not None:
-        user.services = clean_scope(services)
-    if groups is not None:
-        user.groups = clean_scope(groups)
+    new_role = (role if isinstance(role, Role) else parse_role(role)).value if role else None
+    stays_admin = (new_role or user.role) == Role.ADMIN.value and not (
+        user.disabled if disabled is None else disabled
+    )
+    if user.role == Role.ADMIN.value and not user.disabled and not stays_admin:
+        _keep_an_admin(session, user)  # checked before anything changes
+    new_services = clean_scope(services) if services is not None else None
+    new_groups = clean_scope(groups) if groups is not None else None
+    if new_role is not None:
+        user.role = new_role
+    if new_services is not None:
+        user.services = new_services
+    if new_groups is not None:
+        user.groups = new_groups
     if disabled is not None:
         user.disabled = disabled
-    if before["role"] == Role.ADMIN.value and not before["disabled"]:
-        _keep_an_admin(session, user)
     after = user.public()
     changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
     if changed:
@@ -134,9 +140,8 @@ def update_user(
 
 
 def _keep_an_admin(session: Session, user: User) -> None:
-    """Refuse a change that leaves no enabled admin (nobody could manage users any more)."""
-    if user.role == Role.ADMIN.value and not user.disabled:
-        return
+    """Refuse a change that takes ``user`` out of the enabled admins when no other is left
+    (nobody could manage users any more)."""
     others = session.scalar(
         select(func.count())
         .select_from(User)
