@@ -21,7 +21,7 @@ from tests.ingest.limit_files import GIB, csv_bomb, run_pdca
 
 
 def test_settings_read_sizes_and_refuse_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert limits.current() == limits.Limits(1 << 30, 200, 16 << 20, 4096, 100)
+    assert limits.current() == limits.Limits(256 << 20, 200, 16 << 20, 4096, 100)
     for text, size in [("500MB", 500_000_000), ("2GiB", 2 << 30), ("64k", 65536), ("100", 100)]:
         monkeypatch.setenv("PDCA_MAX_EXPANDED_BYTES", text)
         assert limits.current().expanded_bytes == size

@@ -7,7 +7,7 @@ that raises it. The store is never touched when a limit stops an import. See ``d
 =========================  ==========  =====================================================
 environment variable       default     what it bounds
 =========================  ==========  =====================================================
-``PDCA_MAX_EXPANDED_BYTES``  1 GiB     the text of one file once decompressed (plain files too)
+``PDCA_MAX_EXPANDED_BYTES``  256 MiB   the text of one file once decompressed (plain files too)
 ``PDCA_MAX_RATIO``           200       decompressed / compressed size, checked once more than
                                        :data:`RATIO_FLOOR` (16 MiB) has come out
 ``PDCA_MAX_CELL_BYTES``      16 MiB    one value (cell) of a delimited file or a workbook
@@ -47,7 +47,7 @@ class Setting:
     size: bool
 
 
-EXPANDED = Setting("PDCA_MAX_EXPANDED_BYTES", GIB, "decompressed size", size=True)
+EXPANDED = Setting("PDCA_MAX_EXPANDED_BYTES", 256 * MIB, "decompressed size", size=True)
 RATIO = Setting("PDCA_MAX_RATIO", 200, "expansion ratio", size=False)
 CELL = Setting("PDCA_MAX_CELL_BYTES", 16 * MIB, "value size", size=True)
 COLUMNS = Setting("PDCA_MAX_COLUMNS", 4096, "number of columns", size=False)

@@ -255,21 +255,27 @@ class _Lines:
 
 def _header(text: str, delimiter: str) -> tuple[list[str], int]:
     """The first record's fields and the number of physical lines it spans."""
-    used = [0]
+    used: list[str] = []
 
     def feed() -> Iterator[str]:
         for found in _LINE.finditer(text):
-            used[0] += 1
-            yield found.group()
+            used.append(found.group())
+            yield used[-1]
 
     reader = csv.reader(feed(), delimiter=delimiter)
     try:
         with _field_limit(max(limits.current().cell_bytes, 1 << 17)):
-            return next(reader), used[0]
+            names = next(reader)
     except StopIteration:
         return [], 0
     except csv.Error as exc:
         raise InputError(f"the header line cannot be read: {exc}") from None
+    if len(used) > 1 and not _strict(used, delimiter):
+        raise InputError(
+            f"the header has an unterminated quote (it runs over {len(used):,} lines)",
+            "close the quote in the first line of the file",
+        )
+    return names, len(used)
 
 
 class _field_limit:  # noqa: N801 - used as a context manager, like a function
