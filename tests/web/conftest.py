@@ -3,6 +3,7 @@ clients (function-scoped: each test has its own cookies)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from pdca.records import Role, accounts
+from pdca.records.base import Base
 from pdca.simulate.config import SimulationConfig
 from pdca.simulate.run import simulate
 from pdca.web import WebSettings, create_app
@@ -42,10 +45,28 @@ def add_users(app: FastAPI) -> None:
         )
 
 
+TEST_RECORDS_URL = "PDCA_TEST_RECORDS_URL"
+"""Set it (e.g. ``postgresql+pg8000://postgres@127.0.0.1:5432/pdca_web_test``) to run the web
+tests' app on that database instead of a fresh SQLite file; its tables are dropped first."""
+
+
+def _records_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get(TEST_RECORDS_URL)
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('records') / 'records.sqlite'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def web_app(web_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    """The app (records in a SQLite file of its own) with users of every role."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('records') / 'records.sqlite'}"
+    """The app (records in a SQLite file of its own, or $PDCA_TEST_RECORDS_URL) with users of
+    every role."""
+    url = _records_url(tmp_path_factory)
     settings = WebSettings(login_failures_per_user=3, login_failures_per_address=10_000)
     app = create_app(web_store, records_url=url, settings=settings)
     add_users(app)
