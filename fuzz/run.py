@@ -39,9 +39,10 @@ def _work(job: tuple[str, int, int, str]) -> tuple[str, int, int, int, list[str]
             try:
                 call(path)
             except PdcaError as exc:
-                clean += 1
                 if "\n" in str(exc).strip():
                     crashes.append(_save(out, (name, seed, i, suffix), data, "multi-line error"))
+                else:
+                    clean += 1
             except Exception as exc:
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 what = f"{type(exc).__name__}: {exc} at {where.filename}:{where.lineno}"

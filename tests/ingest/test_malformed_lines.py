@@ -9,10 +9,14 @@ each row keeps its position among all the file's records.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pdca import api
 from pdca.ingest.reader import parse_delimited
@@ -174,3 +178,46 @@ def test_a_broken_quote_in_the_real_servicenow_log_loses_one_record(tmp_path: Pa
     assert rows.iloc[999] == 999
     assert rows.iloc[1000] == 1001
     assert rows.iloc[-1] == len(lines) - 1
+
+
+_VALUE = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters='",\r\n'),
+    max_size=12,
+)
+"""Values without quotes, delimiters or line breaks: with those, a stray quote can close into a
+well-formed record that no reader could tell from a genuine one (the examples above cover the
+quoted cases)."""
+
+
+@given(
+    rows=st.lists(st.tuples(_VALUE, _VALUE, _VALUE), min_size=1, max_size=25),
+    data=st.data(),
+)
+@settings(max_examples=60, deadline=None)
+def test_one_broken_quote_loses_exactly_its_own_record(
+    rows: list[tuple[str, str, str]], data: st.DataObject
+) -> None:
+    # one record is replaced by a line whose quote never closes
+    broken = data.draw(st.integers(min_value=0, max_value=len(rows) - 1))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["a", "b", "c"])
+    lines_before = 1
+    for i, row in enumerate(rows):
+        if i == broken:
+            out.write('X,"never closed,Y\n')
+            line_number = lines_before + 1
+            lines_before += 1
+            continue
+        start = out.tell()
+        writer.writerow(row)
+        lines_before += out.getvalue()[start:].count("\n")
+    raw = parse_delimited(out.getvalue(), ",", path=Path("fuzz.csv"))
+    assert raw.rows_read == len(rows)
+    assert [(b.line, b.row) for b in raw.bad_rows] == [(line_number, broken)]
+    kept = [r for i, r in enumerate(rows) if i != broken]
+    assert raw.frame["__row__"].tolist() == [i for i in range(len(rows)) if i != broken]
+    values = raw.frame[["a", "b", "c"]].astype(object).to_numpy().tolist()
+    normalised = [[v.replace("\r\n", "\n").replace("\r", "\n") for v in r] for r in values]
+    expected = [[v.replace("\r\n", "\n").replace("\r", "\n") for v in r] for r in kept]
+    assert normalised == expected

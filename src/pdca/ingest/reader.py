@@ -388,7 +388,7 @@ def _fast(text: str, names: list[str], delimiter: str) -> pa.Table | None:
             longest = pc.max(pc.utf8_length(column)).as_py()
             if longest is not None and longest > cap:
                 return None
-    if '"' in text and ("\n" in text[:-1] or "\r" in text[:-1]) and table.num_rows:
+    if table.num_rows and '"' in text:  # only a quoted value can hold a line break
         for column in table.columns:
             if pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py():
                 return None  # values with line breaks: check their quotes (see _careful)
