@@ -256,6 +256,33 @@ class Desk:
                 options=options,
             )
 
+    def kpi_tickets(
+        self,
+        kpi: str,
+        period_start: datetime | str | None = None,
+        period: str | None = None,
+        by: str | None = None,
+        value: str | None = None,
+        *,
+        log: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """The tickets behind one value of :meth:`kpi`
+        (:func:`pdca.api.drilldown.kpi_tickets_frame`)."""
+        from pdca.api.drilldown import kpi_tickets_frame  # noqa: PLC0415
+
+        with self._opened.reading() as (st, cache):
+            inputs = self._inputs(st, cache, self._name(st, log))
+            return kpi_tickets_frame(
+                inputs,
+                kpi,
+                period_start=period_start,
+                period=period,
+                by=by,
+                value=value,
+                options=options,
+            )
+
     def scorecard(self, *, log: str | None = None, period: str = "month") -> pd.DataFrame:
         """:func:`pdca.api.scorecard` on this desk (kept beside a DuckDB store until the data,
         the objectives, the scope or pdca's code change)."""
