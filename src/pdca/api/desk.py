@@ -338,15 +338,19 @@ class Desk:
 
         return most_urgent(self.sla(log=log) if clocks is None else clocks, only_urgent=only_urgent)
 
-    def sla_clocks(self, state: str, *, log: str | None = None) -> pd.DataFrame:
+    def sla_clocks(
+        self, state: str, clocks: pd.DataFrame | None = None, *, log: str | None = None
+    ) -> pd.DataFrame:
         """The clocks behind one count of :func:`pdca.api.measure.sla_summary` (``clocks``,
         ``met``, ``breached``, ``running`` within the target, ``about_to_breach``), most urgent
-        first (:func:`pdca.api.measure.most_urgent`), declaring the objectives like :meth:`sla`."""
+        first (:func:`pdca.api.measure.most_urgent`), of ``clocks`` (default: this desk's
+        :meth:`sla`), declaring the objectives like :meth:`sla`."""
         from pdca.api.measure import SUMMARY_COUNTS, _states, most_urgent  # noqa: PLC0415
 
         if state not in SUMMARY_COUNTS:
             raise InputError(f"unknown clock state {state!r}", f"use {', '.join(SUMMARY_COUNTS)}")
-        clocks = self.sla(log=log)
+        if clocks is None:
+            clocks = self.sla(log=log)
         chosen = clocks[_states(clocks)[state].to_numpy()]
         chosen.attrs = dict(clocks.attrs)
         return most_urgent(chosen).reset_index(drop=True)
