@@ -7,12 +7,15 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
 from pdca.errors import ConfigError, InputError
-from pdca.records import RECORDS_FILE, Role, accounts, open_records
+from pdca.records import RECORDS_FILE, Role, User, accounts, open_records
 from pdca.records.base import Base
 from pdca.records.passwords import verify_password
+from pdca.web import create_app
+from pdca.web.state import DbSession
 
 
 def test_open_creates_and_migrates_sqlite_in_the_store(tmp_path: Path) -> None:
@@ -78,3 +81,19 @@ def test_accounts_rules(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="no user"):
             accounts.get_user(db, "nobody")
     records.close()
+
+
+def test_a_handlers_change_is_committed_before_the_response(tmp_path: Path) -> None:
+    """``DbSession`` commits before the response is sent: a failing commit is a 500, never a
+    success the database does not hold (and a redirect's next request finds the change)."""
+    app = create_app(tmp_path, records_url=f"sqlite:///{tmp_path / 'r.sqlite'}")
+
+    @app.get("/test-duplicate", include_in_schema=False)
+    def duplicate(records: DbSession) -> dict[str, str]:
+        for _ in range(2):  # the same name twice: the commit fails on the unique constraint
+            records.add(User(name="twin", password_hash="x", role="viewer", services=[], groups=[]))
+        return {"status": "ok"}
+
+    answer = TestClient(app, raise_server_exceptions=False).get("/test-duplicate")
+    assert answer.status_code == 500
+    app.state.web.records.close()

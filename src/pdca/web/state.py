@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from pdca.records import Records
@@ -35,6 +35,12 @@ def state(request: Request) -> WebState:
 
 def db(request: Request) -> Iterator[Session]:
     """A records-database session for one request: committed when the handler returns,
-    rolled back when it raises (a FastAPI dependency)."""
+    rolled back when it raises (use it as :data:`DbSession`)."""
     with state(request).records.session() as session:
         yield session
+
+
+DbSession = Annotated[Session, Depends(db, scope="function")]
+"""A handler parameter ``records: DbSession`` gets a records session that is committed BEFORE
+the response is sent (``scope="function"``): a client that follows a redirect at once finds the
+change (a new session, a new user) already there, and a failed commit is a 500, not a success."""

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from pdca.records import AuditEntry
 from pdca.web.api.models import AuditOut
 from pdca.web.auth import Admin
-from pdca.web.state import db
+from pdca.web.state import DbSession
 
 router = APIRouter(prefix="/api", tags=["audit"])
-DbDep = Annotated[Session, Depends(db)]
 
 
 @router.get("/audit", response_model=list[AuditOut])
 def audit_log(
     who: Admin,
-    records: DbDep,
+    records: DbSession,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     action: Annotated[str | None, Query(max_length=64)] = None,

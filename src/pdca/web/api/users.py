@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, HTTPException
 
 from pdca.errors import InputError
 from pdca.records import accounts
 from pdca.web.api.models import Me, UserChange, UserIn, UserOut
 from pdca.web.auth import Admin, Viewer
-from pdca.web.state import db
+from pdca.web.state import DbSession
 
 router = APIRouter(prefix="/api", tags=["users"])
-DbDep = Annotated[Session, Depends(db)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Invalid input"},
     404: {"description": "No such user"},
@@ -34,13 +32,13 @@ def me(who: Viewer) -> Me:
 
 
 @router.get("/users", response_model=list[UserOut])
-def list_users(who: Admin, records: DbDep) -> list[UserOut]:
+def list_users(who: Admin, records: DbSession) -> list[UserOut]:
     """Every account (never a password hash)."""
     return [UserOut.model_validate(u.public()) for u in accounts.list_users(records)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201, responses=ERRORS)
-def add_user(who: Admin, records: DbDep, body: UserIn) -> UserOut:
+def add_user(who: Admin, records: DbSession, body: UserIn) -> UserOut:
     """Add an account (audited)."""
     try:
         with records.begin_nested():
@@ -59,7 +57,7 @@ def add_user(who: Admin, records: DbDep, body: UserIn) -> UserOut:
 
 
 @router.patch("/users/{name}", response_model=UserOut, responses=ERRORS)
-def change_user(who: Admin, records: DbDep, name: str, body: UserChange) -> UserOut:
+def change_user(who: Admin, records: DbSession, name: str, body: UserChange) -> UserOut:
     """Change an account's role, scope or disabled flag (audited)."""
     if accounts.find_user(records, name) is None:
         raise HTTPException(404, "there is no such user")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,12 +15,11 @@ from pdca.errors import InputError
 from pdca.records import AuditEntry, Role, accounts
 from pdca.web.auth import Admin
 from pdca.web.pages import add_page
-from pdca.web.state import db
+from pdca.web.state import DbSession
 from pdca.web.templating import page
 
 router = APIRouter(include_in_schema=False)
 add_page("admin", "Admin", "/admin/users", role=Role.ADMIN)
-DbDep = Annotated[Session, Depends(db)]
 AUDIT_PAGE = 100
 ROLES = [r.value for r in Role]
 
@@ -52,7 +51,7 @@ def admin_home(who: Admin) -> Response:
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users(request: Request, who: Admin, records: DbDep) -> HTMLResponse:
+def users(request: Request, who: Admin, records: DbSession) -> HTMLResponse:
     return _users_page(request, records)
 
 
@@ -60,7 +59,7 @@ def users(request: Request, who: Admin, records: DbDep) -> HTMLResponse:
 def add_user(
     request: Request,
     who: Admin,
-    records: DbDep,
+    records: DbSession,
     name: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     role: Annotated[str, Form(max_length=16)] = "viewer",
@@ -111,7 +110,7 @@ def _user_page(
 
 
 @router.get("/admin/users/{name}", response_class=HTMLResponse)
-def user(request: Request, who: Admin, records: DbDep, name: str) -> HTMLResponse:
+def user(request: Request, who: Admin, records: DbSession, name: str) -> HTMLResponse:
     _known(records, name)
     return _user_page(request, records, name)
 
@@ -127,7 +126,7 @@ def _known(records: Session, name: str) -> None:
 def edit_user(
     request: Request,
     who: Admin,
-    records: DbDep,
+    records: DbSession,
     name: str,
     role: Annotated[str, Form(max_length=16)],
     services: Annotated[str, Form(max_length=20000)] = "",
@@ -155,7 +154,7 @@ def edit_user(
 def set_password(
     request: Request,
     who: Admin,
-    records: DbDep,
+    records: DbSession,
     name: str,
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
@@ -170,7 +169,7 @@ def set_password(
 
 @router.post("/admin/users/{name}/tokens/{token_id}/revoke")
 def revoke_token(
-    request: Request, who: Admin, records: DbDep, name: str, token_id: int
+    request: Request, who: Admin, records: DbSession, name: str, token_id: int
 ) -> Response:
     _known(records, name)
     try:
@@ -182,7 +181,7 @@ def revoke_token(
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
-def audit_log(request: Request, who: Admin, records: DbDep, page_no: int = 1) -> HTMLResponse:
+def audit_log(request: Request, who: Admin, records: DbSession, page_no: int = 1) -> HTMLResponse:
     """The audit log, newest first, :data:`AUDIT_PAGE` entries a page (``?page_no=N``)."""
     page_no = max(1, min(page_no, 1_000_000))
     total = records.scalar(select(func.count()).select_from(AuditEntry)) or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -17,11 +17,10 @@ from pdca.web.auth import (
     start_session,
     throttled,
 )
-from pdca.web.state import db
+from pdca.web.state import DbSession
 from pdca.web.templating import page
 
 router = APIRouter(include_in_schema=False)
-DbDep = Annotated[Session, Depends(db)]
 
 
 def _form(
@@ -43,7 +42,7 @@ def _form(
 
 
 @router.get("/login")
-def login_form(request: Request, records: DbDep, next: str = "/") -> Response:
+def login_form(request: Request, records: DbSession, next: str = "/") -> Response:
     if current(request) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _form(request, records, next_path=next)
@@ -52,7 +51,7 @@ def login_form(request: Request, records: DbDep, next: str = "/") -> Response:
 @router.post("/login")
 def login(
     request: Request,
-    records: DbDep,
+    records: DbSession,
     name: Annotated[str, Form(max_length=255)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
@@ -79,7 +78,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, records: DbDep) -> Response:
+def logout(request: Request, records: DbSession) -> Response:
     who = current(request)
     new = start_session(records, request, None)
     if who is not None:
