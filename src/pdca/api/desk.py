@@ -8,7 +8,18 @@ it and close it; a long-running program (the web app) keeps one desk open instea
 Threads: several threads may ask one desk at once. On DuckDB each thread reads through its own
 cursor of the one database connection (a cursor is a connection of its own to the same database,
 so the threads' queries run in parallel) and keeps its own KPI inputs, built on its first
-question; on Spark the questions take turns (one lock). Cursors are kept until :meth:`Desk.close`.
+question; on Spark the questions take turns (one lock). Cursors are kept until
+:meth:`Desk.close`. Measured on a 5,000-ticket store and two cores, 32 mixed questions (KPIs, SLA,
+process map, a scoped KPI) from 8 threads took 25 s with a cursor per thread and 37 s with one
+lock around one connection (both gave the same answers); a repeated KPI question takes about
+40 ms on an open desk against about 360 ms through :func:`pdca.api.kpi`, which opens the store
+and builds the inputs each time.
+
+While a desk is open its process holds the store open read-only: DuckDB lets no other process
+write to it then, and in the same process opening it for writing fails (DuckDB refuses a second
+connection with another configuration; today's ``Store.open`` reports it as "not a readable pdca
+store"). To import: close the desk, import, open a new desk — a desk answers from the data as it
+was when it opened.
 
 Visibility (docs/web.md, "Visibility"): :meth:`Desk.scoped` gives a desk that sees only the
 tickets of some services or assignment groups — a ticket is visible when ANY of its events names

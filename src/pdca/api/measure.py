@@ -252,6 +252,17 @@ def sla(
         return desk.sla(log=log, clock=clock, running=running, breached=breached, top=top)
 
 
+def _clocks(inputs: Inputs) -> Any:
+    """The SLA clock table of the inputs, computed once and kept in the engine while they are
+    (the same memo the SLA KPIs use: a desk's SLA page and its SLA KPIs share one table)."""
+    memo = inputs.extra.setdefault("_memo", {})
+    if "clocks" not in memo:
+        memo["clocks"] = sla_clocks(
+            inputs.events, inputs.tickets, inputs.extra.get("objectives")
+        ).cache()
+    return memo["clocks"]
+
+
 def check_sla_options(clock: str | None, top: int | None) -> None:
     """Refuse a negative ``top`` and an unknown ``clock`` (before anything is read)."""
     if top is not None and top < 0:
@@ -263,7 +274,7 @@ def check_sla_options(clock: str | None, top: int | None) -> None:
 def sla_frame(inputs: Inputs, clock: str | None, *, running: bool, breached: bool) -> pd.DataFrame:
     """The clocks of :func:`sla` (before ``top``) from a log's inputs."""
     events = inputs.events
-    clocks = sla_clocks(events, inputs.tickets, inputs.extra.get("objectives"))
+    clocks = _clocks(inputs)
     verdicts = inputs.kept_or(KEPT_VERDICTS, lambda: source_verdicts(events))
     table = clocks.left_join(verdicts, [Col.LOG, Col.CASE_ID]).drop(
         f"{Col.LOG}_right", f"{Col.CASE_ID}_right"
