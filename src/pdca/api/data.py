@@ -171,7 +171,7 @@ def ingest(
     check_store_dir(resolve_store_dir(store))
     with Store.open(store) as st:
         result = st.append(batch, derive=_derivations())
-        live = any(r["go_live"] is not None and r["log"] == batch.log for r in st.initiatives())
+    live = _live_initiatives(store, batch.log)
     report = ImportReport(
         import_id=result.import_id,
         log=batch.log,
@@ -208,6 +208,13 @@ def _refuse_if_nothing_fits(
         "check the mapping (columns and their values; `pdca suggest-mapping FILE` drafts one) "
         "and the options such as --dayfirst/--monthfirst",
     )
+
+
+def _live_initiatives(store: Path | str | None, log: str) -> bool:
+    """Whether the register (in the records database) has initiatives of ``log`` gone live."""
+    from pdca.api.improve import live_initiatives  # noqa: PLC0415 (loaded on use)
+
+    return live_initiatives(store=store, log=log)
 
 
 def _reverify(store: Path | str | None, log: str, progress: Progress) -> list[dict[str, Any]]:

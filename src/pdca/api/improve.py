@@ -1,19 +1,30 @@
 """The Act API: the improvement register, verification of effects, control and suggestions.
 
-Initiatives live in the store beside the data (:mod:`pdca.engine.register`); every change is
-logged with who made it and when. docs/improve.md walks through the cycle.
+Initiatives live in the records database (:mod:`pdca.records.register`: ``<store>/records.sqlite``
+or PostgreSQL with ``PDCA_RECORDS_URL``), so that many people can change the register while an
+import writes the analytics store; the data they are measured on is only read. Every change is
+logged with who made it and when, in the initiative's change log and in the audit log. A store
+made by an earlier pdca kept its register in DuckDB: it is copied into the records database the
+first time the register is opened (:func:`open_register`), and the DuckDB tables are left as
+they are. Every function takes ``records=`` (an opened :class:`~pdca.records.Records` or a
+database URL; default: the store's). docs/improve.md walks through the cycle.
 """
 
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from pdca.api.common import choose_log, resolve_objectives
 from pdca.engine.store import DB_FILE, Store, resolve_store_dir
@@ -34,9 +45,15 @@ from pdca.improve.suggest import PUSH_TO_FRONT_TARGET, Suggestion, suggestions
 from pdca.improve.verify import REST, Check, Comparison, measure_baseline, verify
 from pdca.methods.kpi.catalogue import get_kpi
 from pdca.methods.kpi.definition import Inputs
+from pdca.records import Records, open_records
+from pdca.records import register as reg
+from pdca.records.db import RECORDS_FILE, RECORDS_URL_ENV, records_url
 
 When = datetime | date | None
 ScopeLike = dict[str, Any] | Sequence[str] | None
+RecordsLike = Records | str | None
+"""An opened records database, its URL, or None (the store's: ``PDCA_RECORDS_URL`` or
+``<store>/records.sqlite``)."""
 
 __all__ = [
     "PUSH_TO_FRONT_TARGET",
@@ -64,14 +81,108 @@ def _who(who: str | None) -> str:
         return "unknown"
 
 
-def _writable(store: Path | str | None) -> Store:
+def _existing(store: Path | str | None) -> Path:
+    """The store directory, which must hold a pdca store (the register is measured on it)."""
     root = resolve_store_dir(store)
     if not (root / DB_FILE).exists():
         raise StoreError(
             f"there is no pdca store in {root}",
             "import data first with `pdca ingest FILE`, or point --store / PDCA_STORE at it",
         )
-    return Store.open(root)
+    return root
+
+
+def _reading(store: Path | str | None) -> Store:
+    """The analytics store, read-only: the register is written to the records database, so
+    nothing here needs (or blocks) the store's write lock."""
+    return Store.open(_existing(store), read_only=True)
+
+
+# -- the register in the records database ------------------------------------------------------
+_OPENED: dict[str, Records] = {}
+_CHECKED: set[tuple[str, str]] = set()
+_LOCK = threading.Lock()
+
+
+def _records(root: Path, records: RecordsLike) -> Records:
+    """The records database of ``root`` (opened and migrated once per process and URL)."""
+    if isinstance(records, Records):
+        return records
+    url = records_url(root, records)
+    with _LOCK:
+        found = _OPENED.get(url)
+        if found is None:
+            found = _OPENED[url] = open_records(root, records)
+        return found
+
+
+def _old_register_rows(root: Path) -> bool:
+    """Whether the store's DuckDB tables hold initiatives of an earlier pdca (not copied yet)."""
+    if not (root / DB_FILE).exists():
+        return False
+    try:
+        with Store.open(root, read_only=True) as st:
+            return bool(st.initiatives())
+    except (StoreError, duckdb.Error):
+        return False
+
+
+def _copy_old_register(opened: Records, root: Path) -> None:
+    """Copy the DuckDB register of a store made by an earlier pdca, once (see
+    :func:`pdca.records.register.migrate_store`); the DuckDB tables are left as they are."""
+    key = (opened.url, str(root))
+    if key in _CHECKED or not (root / DB_FILE).exists():
+        return
+    with opened.session() as session:
+        if reg.migrated(session, str(root)) is not None:
+            _CHECKED.add(key)
+            return
+    try:
+        with Store.open(root, read_only=True) as st:
+            old = st.initiatives()
+            log = st.initiative_log()
+    except StoreError:
+        return  # the store is busy (an import in another process): copy it next time
+    except duckdb.Error:  # a store older than the register tables: nothing to copy
+        old, log = [], pd.DataFrame(columns=list(reg.LOG_COLUMNS))
+    with opened.session() as session:
+        reg.copy_once(session, str(root), old, log)
+    _CHECKED.add(key)
+
+
+def open_register(store: Path | str | None = None, records: RecordsLike = None) -> Records:
+    """The records database holding ``store``'s register, with a register kept in the store's
+    DuckDB tables by an earlier pdca copied into it (once)."""
+    root = resolve_store_dir(store).resolve()
+    opened = _records(root, records)
+    _copy_old_register(opened, root)
+    return opened
+
+
+@contextmanager
+def _register(store: Path | str | None, records: RecordsLike) -> Iterator[Session]:
+    """A records session on ``store``'s register: committed on success, rolled back on error."""
+    with open_register(store, records).session() as session:
+        yield session
+
+
+def live_initiatives(
+    *, store: Path | str | None = None, log: str | None = None, records: RecordsLike = None
+) -> bool:
+    """Whether any initiative (of ``log``, when given) has gone live (it is verified again after
+    an import). A store without a register gets no records database made for this question."""
+    root = resolve_store_dir(store)
+    if (
+        records is None
+        and not os.environ.get(RECORDS_URL_ENV)
+        and not (root / RECORDS_FILE).exists()
+    ) and not _old_register_rows(root):
+        return False
+    with _register(store, records) as session:
+        return any(
+            r["go_live"] is not None and (log is None or r["log"] == log)
+            for r in reg.read_all(session)
+        )
 
 
 def _inputs(st: Store, log: str, objectives: Path | str | None = None) -> Inputs:
@@ -144,6 +255,7 @@ def new_initiative(
     who: str | None = None,
     comparison: Comparison | Sequence[str] = REST,
     objectives: Path | str | None = None,
+    records: RecordsLike = None,
 ) -> dict[str, Any]:
     """Create an initiative; its baseline is measured from the data at once.
 
@@ -153,16 +265,17 @@ def new_initiative(
     the scope), ``None`` (none) or a scope; it is kept with the baseline. ``objectives`` is the
     objectives file the KPI is measured with (SLA targets, calendars).
     """
-    with _writable(store) as st:
+    with _reading(store) as st:
         name = choose_log(st, log)
         record = _record(
             st, name, title, kpi=kpi, kpi_options=kpi_options, scope=scope, go_live=go_live,
             baseline_days=baseline_days, cycle=cycle, status=status, objectives=objectives,
         )  # fmt: skip
-        record["baseline"]["comparison"] = _comparison(comparison)
-        record.update(problem=problem, owner=owner, target=target, actions=to_actions(actions))
-        new_id = st.add_initiative(record, _who(who))
-        return st.initiative(new_id)
+    record["baseline"]["comparison"] = _comparison(comparison)
+    record.update(problem=problem, owner=owner, target=target, actions=to_actions(actions))
+    with _register(store, records) as session:
+        new_id = reg.insert(session, record, _who(who))
+        return reg.read(session, new_id)
 
 
 def _record(
@@ -216,26 +329,31 @@ def _record(
     }
 
 
-def initiative(initiative_id: int, *, store: Path | str | None = None) -> dict[str, Any]:
+def initiative(
+    initiative_id: int, *, store: Path | str | None = None, records: RecordsLike = None
+) -> dict[str, Any]:
     """One initiative with every field (scope, baseline, actions, standard, last verdict)."""
-    with Store.open(store, read_only=True) as st:
-        return st.initiative(initiative_id)
+    with _register(_existing(store), records) as session:
+        return reg.read(session, initiative_id)
 
 
 def initiative_log(
-    initiative_id: int | None = None, *, store: Path | str | None = None
+    initiative_id: int | None = None,
+    *,
+    store: Path | str | None = None,
+    records: RecordsLike = None,
 ) -> pd.DataFrame:
     """Who changed what and when (for one initiative, or the whole register)."""
-    with Store.open(store, read_only=True) as st:
+    with _register(_existing(store), records) as session:
         if initiative_id is not None:
-            st.initiative(initiative_id)
-        return st.initiative_log(initiative_id)
+            reg.read(session, initiative_id)
+        return reg.read_log(session, initiative_id)
 
 
-def initiatives(*, store: Path | str | None = None) -> pd.DataFrame:
+def initiatives(*, store: Path | str | None = None, records: RecordsLike = None) -> pd.DataFrame:
     """The register: one row per initiative with its latest verdict."""
-    with Store.open(store, read_only=True) as st:
-        return register_table(st.initiatives())
+    with _register(_existing(store), records) as session:
+        return register_table(reg.read_all(session))
 
 
 def update_initiative(
@@ -252,10 +370,14 @@ def update_initiative(
     go_live: When = None,
     add_actions: Sequence[Action | dict[str, Any] | str] = (),
     done_actions: Sequence[int] = (),
+    records: RecordsLike = None,
 ) -> dict[str, Any]:
-    """Change an initiative; every changed field is logged (``note`` says why)."""
-    with _writable(store) as st:
-        current = st.initiative(initiative_id)
+    """Change an initiative; every changed field is logged (``note`` says why).
+
+    The initiative is locked while it is read and changed: concurrent changes take turns.
+    """
+    with _register(_existing(store), records) as session:
+        current = reg.lock(session, initiative_id)
         given = {"title": title, "problem": problem, "owner": owner, "target": target}
         changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
         if status is not None:
@@ -277,13 +399,14 @@ def update_initiative(
                     )
                 actions[number - 1] = {**actions[number - 1], "done": True}
             changes["actions"] = actions + to_actions(add_actions)
-        st.update_initiative(initiative_id, changes, _who(who), note or "updated")
-        return st.initiative(initiative_id)
+        reg.update(session, initiative_id, changes, _who(who), note or "updated")
+        return reg.read(session, initiative_id)
 
 
 def _check(
     st: Store, record: dict[str, Any], objectives: Path | str | None = None, **kw: Any
 ) -> Check:
+    """Verify ``record`` on the store's data (nothing is written)."""
     if record["go_live"] is None:
         raise InputError(
             f"initiative {record['initiative_id']} has no go-live date",
@@ -320,6 +443,7 @@ def verify_initiative(
     seed: int = 0,
     comparison: Comparison | Sequence[str] = "",
     objectives: Path | str | None = None,
+    records: RecordsLike = None,
 ) -> Check:
     """Check an initiative's effect (before vs after go-live) and keep the verdict.
 
@@ -333,28 +457,32 @@ def verify_initiative(
         "method": method, "confidence": confidence, "power": power, "seed": seed,
         "comparison": comparison, "objectives": objectives,
     }  # fmt: skip
-    if not save:
-        with Store.open(store, read_only=True) as st:
-            return _check(st, st.initiative(initiative_id), **kw)
-    with _writable(store) as st:
-        record = st.initiative(initiative_id)
+    root = _existing(store)
+    with _register(root, records) as session:
+        record = reg.read(session, initiative_id)
+    with _reading(root) as st:
         check = _check(st, record, **kw)
-        _keep(st, record, check, _who(who))
-        return check
+    if save:
+        with _register(root, records) as session:
+            _keep(session, initiative_id, check, _who(who))
+    return check
 
 
-def _keep(st: Store, record: dict[str, Any], check: Check, user: str) -> None:
+def _keep(session: Session, initiative_id: int, check: Check, user: str) -> None:
     """Save a verification: the verdict with its inputs, the step it moves the initiative to, and
-    a reopened Act step after a control alert."""
-    initiative_id = record["initiative_id"]
+    a reopened Act step after a control alert (the initiative is locked while it is changed)."""
+    record = reg.lock(session, initiative_id)
     changes: dict[str, Any] = {"verdict": check.record()}
     moved = _advance(record["cycle"], record["status"], CHECK_STEP[record["cycle"]])
     if moved != record["status"] and not check.alerts:
         changes["status"] = moved
-    st.update_initiative(initiative_id, changes, user, "verified")
+    reg.update(session, initiative_id, changes, user, "verified", action="initiative.verify")
     if check.alerts:
         reopened = {"status": REOPENED[record["cycle"]]}
-        st.update_initiative(initiative_id, reopened, user, "control signal: reopens the Act step")
+        reg.update(
+            session, initiative_id, reopened, user, "control signal: reopens the Act step",
+            action="initiative.verify",
+        )  # fmt: skip
 
 
 def adopt_standard(
@@ -363,11 +491,12 @@ def adopt_standard(
     store: Path | str | None = None,
     who: str | None = None,
     note: str | None = None,
+    records: RecordsLike = None,
 ) -> dict[str, Any]:
     """The owner's confirmation: the standard proposed by the last *improved* verdict comes into
     force, and the initiative moves to the Act step (Control in DMAIC)."""
-    with _writable(store) as st:
-        record = st.initiative(initiative_id)
+    with _register(_existing(store), records) as session:
+        record = reg.lock(session, initiative_id)
         verdict = record.get("verdict") or {}
         proposed = verdict.get("proposed_standard")
         if verdict.get("verdict") != "improved" or not proposed:
@@ -379,10 +508,11 @@ def adopt_standard(
             )
         step = _advance(record["cycle"], record["status"], ACT_STEP[record["cycle"]])
         changes = {"standard": proposed, "status": step}
-        st.update_initiative(
-            initiative_id, changes, _who(who), note or "control standard adopted by the owner"
-        )
-        return st.initiative(initiative_id)
+        reg.update(
+            session, initiative_id, changes, _who(who),
+            note or "control standard adopted by the owner", action="initiative.adopt",
+        )  # fmt: skip
+        return reg.read(session, initiative_id)
 
 
 def reverify_all(
@@ -391,6 +521,7 @@ def reverify_all(
     log: str | None = None,
     who: str | None = None,
     objectives: Path | str | None = None,
+    records: RecordsLike = None,
 ) -> list[dict[str, Any]]:
     """Verify again every initiative that has gone live, and keep the verdicts (after an import).
 
@@ -403,19 +534,18 @@ def reverify_all(
     root = resolve_store_dir(store)
     if not (root / DB_FILE).exists():
         return []
-    with Store.open(root, read_only=True) as st:
+    with _register(root, records) as session:
         live = [
             r
-            for r in st.initiatives()
+            for r in reg.read_all(session)
             if r["go_live"] is not None and (log is None or r["log"] == log)
         ]
     if not live:
         return []
     user = _who(who)
     out = []
-    with _writable(root) as st:
-        for listed in live:
-            record = st.initiative(listed["initiative_id"])
+    with _reading(root) as st:
+        for record in live:
             previous = (record.get("verdict") or {}).get("verdict")
             row: dict[str, Any] = {
                 "initiative_id": record["initiative_id"],
@@ -431,14 +561,16 @@ def reverify_all(
                      "status": record["status"], "sentence": None, "reason": str(exc)}
                 )  # fmt: skip
                 continue
-            _keep(st, record, check, user)
+            with _register(root, records) as session:
+                _keep(session, record["initiative_id"], check, user)
+                status = reg.read(session, record["initiative_id"])["status"]
             out.append(
                 {
                     **row,
                     "verdict": check.verdict,
                     "changed": check.verdict != previous,
                     "alerts": list(check.alerts),
-                    "status": st.initiative(record["initiative_id"])["status"],
+                    "status": status,
                     "sentence": check.sentence,
                     "reason": None,
                 }
@@ -495,6 +627,7 @@ def accept_suggestion(
     top: int = 5,
     spc: bool = True,
     objectives: Path | str | None = None,
+    records: RecordsLike = None,
 ) -> dict[str, Any]:
     """Create an initiative from a suggestion: title, problem, scope, KPI, baseline, target."""
     with Store.open(store, read_only=True) as st:
@@ -507,24 +640,28 @@ def accept_suggestion(
             f"there is no suggestion {key!r}",
             f"use one of: {', '.join(found) or '(none)'} (see `pdca improve suggest`)",
         )
-    with _writable(store) as st:
+    with _reading(store) as st:
         record = _record(
             st, name, chosen.title, kpi=chosen.kpi, kpi_options=None, scope=chosen.scope,
             go_live=go_live, baseline_days=DEFAULT_BASELINE_DAYS, cycle="pdca", status=None,
             objectives=objectives,
         )  # fmt: skip
-        record["baseline"]["comparison"] = REST
-        baseline = record["baseline"]["value"]
-        target = chosen.target
-        if chosen.target_factor is not None and baseline is not None:
-            target = round(baseline * chosen.target_factor, 4)
-        record.update(problem=chosen.problem, owner=owner, target=target, actions=[])
-        new_id = st.add_initiative(record, _who(who))
-        return st.initiative(new_id)
+    record["baseline"]["comparison"] = REST
+    baseline = record["baseline"]["value"]
+    target = chosen.target
+    if chosen.target_factor is not None and baseline is not None:
+        target = round(baseline * chosen.target_factor, 4)
+    record.update(problem=chosen.problem, owner=owner, target=target, actions=[])
+    with _register(store, records) as session:
+        new_id = reg.insert(session, record, _who(who))
+        return reg.read(session, new_id)
 
 
 def register_report(
-    *, store: Path | str | None = None, objectives: Path | str | None = None
+    *,
+    store: Path | str | None = None,
+    objectives: Path | str | None = None,
+    records: RecordsLike = None,
 ) -> list[dict[str, Any]]:
     """For reports: each initiative with its verdict, staged control chart and a sentence.
 
@@ -532,8 +669,11 @@ def register_report(
     (no go-live, too few tickets after it) carries the reason as its sentence.
     """
     out = []
-    with Store.open(store, read_only=True) as st:
-        for record in st.initiatives():
+    root = _existing(store)
+    with _register(root, records) as session:
+        listed = reg.read_all(session)
+    with _reading(root) as st:
+        for record in listed:
             try:
                 check: Check | None = _check(st, record, objectives)
             except InputError as exc:

@@ -1,4 +1,4 @@
-"""The records database: users, roles, visibility scopes, API tokens, sessions, the audit log.
+"""The records database: users, roles, scopes, tokens, sessions, audit log, the register.
 
 The transactional side of pdca (the analytics store stays DuckDB). SQLite at
 ``<store>/records.sqlite`` by default, PostgreSQL with ``PDCA_RECORDS_URL=postgresql+pg8000://…``;
@@ -15,6 +15,7 @@ from __future__ import annotations
 from pdca.records.audit import AuditEntry, audit
 from pdca.records.base import Base, utcnow
 from pdca.records.db import RECORDS_FILE, RECORDS_FILES, RECORDS_URL_ENV, Records, open_records
+from pdca.records.register import Initiative, InitiativeChange, RegisterMigration
 from pdca.records.sessions import LoginAttempt, WebSession
 from pdca.records.tokens import ApiToken
 from pdca.records.users import Role, Scope, User
@@ -26,8 +27,11 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "Initiative",
+    "InitiativeChange",
     "LoginAttempt",
     "Records",
+    "RegisterMigration",
     "Role",
     "Scope",
     "User",
