@@ -19,8 +19,9 @@ stop every page. So an import here works on a **copy** of the store's database:
 
 Jobs run one at a time in one worker thread (DuckDB's one writer), so two uploads queue. A job
 that fails leaves the store as it was (the copy is dropped). Every job is written to the audit log
-(who, when, what, the counts). The cost is the copy: measured about 0.4 s per 100 MB of database
-on this machine's disk (tests/web/test_imports.py measures a page answering during an import).
+(who, when, what, the counts). The cost is the copy of the database file (proportional to its
+size; not yet measured on a 1M-event store) and, for ``RETIRE_AFTER`` seconds, two open desks.
+tests/web/test_imports.py checks that pages answer while an import holds the writer.
 
 Caveat: everything in this app that writes to the DuckDB store must go through :class:`Jobs`
 (``jobs.submit``), and a ``pdca ingest`` in another process is refused with the lock error while
