@@ -32,6 +32,7 @@ COMMAND_GROUPS = (
     "analyse",
     "control",
     "improve",
+    "plan",
     "report",
     "demo",
     "simulate",
@@ -98,6 +99,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "control",
         "Control",
         "Current control-chart signals of the KPIs across services, in plain language.",
+    ),
+    "forecast": (
+        "plan",
+        "Plan",
+        "Forecast opened tickets (80/95 % intervals) beside a seasonal-naive baseline, backtested.",
+    ),
+    "staff": (
+        "plan",
+        "Plan",
+        "Agents per hour of the week for a service level (Erlang A/C): a table or a heat map.",
     ),
     "report": (
         "report",
