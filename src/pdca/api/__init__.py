@@ -45,6 +45,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "pdca.api.durations": ("DurationStats", "durations", "durations_cannot_give"),
     "pdca.api.control": ("control_chart", "monitor", "monitor_details", "spc"),
     "pdca.api.pull": ("PullReport", "pull"),
+    "pdca.api.plan": ("capacity", "forecast", "staff"),
     "pdca.api.improve": (
         "accept_suggestion",
         "adopt_standard",

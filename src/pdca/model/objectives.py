@@ -193,6 +193,13 @@ class Organisation(_Strict):
     """Number of users (employees or customers) entitled to support."""
 
 
+class StaffingOptions(_Strict):
+    """How staffing plans turn agents into positions to roster (``pdca staff``)."""
+
+    shrinkage: float = Field(0.0, ge=0, lt=1)
+    """Share of paid time agents are not available (breaks, training, absence), 0 to below 1."""
+
+
 CLASS_FIELDS = (
     "priority", "service", "category", "subcategory", "impact", "urgency", "channel", "location",
     "ticket_type",
@@ -277,6 +284,8 @@ class Objectives(_Strict):
     organisation: Organisation | None = None
     continuity: Continuity | None = None
     """``[continuity]``: None when the file has no such section (then the defaults apply)."""
+    staffing: StaffingOptions | None = None
+    """``[staffing]``: shrinkage of staffing plans; None when the file has none (then 0)."""
 
     @field_validator("calendars", mode="after")
     @classmethod
@@ -332,6 +341,7 @@ PARTS: dict[str, str] = {
     "cost": "cost",
     "organisation": "organisation",
     "continuity": "continuity",
+    "staffing": "staffing",
 }
 """The parts of the objectives (sections of the file) and how a note names them."""
 FoundBy = Literal["--objectives", "PDCA_OBJECTIVES", "store", "built-in"]
