@@ -41,8 +41,9 @@ from pdca.methods.forecast.series import holiday_flags
 SEASON = 7
 MIN_DAYS = 4 * SEASON
 """Fewest days a forecast is made from (four weeks)."""
-YEARLY_DAYS = 730
-"""Days of history from which a yearly profile is estimated (two years)."""
+YEARLY_DAYS = 714
+"""Days of history from which a yearly profile is estimated (two years less two weeks: the
+partly covered first and last days are dropped)."""
 HEURISTIC_DAYS = 10 * SEASON
 """From ten weeks on, the initial states come from a decomposition of the first weeks
 (statsmodels' heuristic initialisation) instead of the likelihood: five times faster."""
