@@ -30,6 +30,9 @@ from typing import Any
 
 from pdca.errors import InputError
 
+RECORDS_FILES = ("records.sqlite", "records.sqlite-wal", "records.sqlite-shm")
+"""The records database beside the store (:data:`pdca.records.db.RECORDS_FILES`, named here so
+that this module loads no database library)."""
 DB_FILE = "pdca.duckdb"
 """The store's database file (see :mod:`pdca.engine.store`); this module loads the engine, the
 simulator and the statistics only when the demo runs, so that `pdca --help` stays quick."""
@@ -53,9 +56,11 @@ DEMO_FILES = frozenset(
         "objectives.toml",
         "cache",
         DEMO_REPORT,
+        *RECORDS_FILES,
     }
 )
-"""What a demo folder holds (the store, the simulation's files, the store's cache, the review)."""
+"""What a demo folder holds (the store, the simulation's files, the store's cache, the review,
+the records database holding the demo's initiative)."""
 START = date(2025, 1, 1)
 SLOWER = ("Network", 2.0, START + timedelta(days=240))
 """Service, factor and date of the degradation the monitor should find."""
