@@ -6,6 +6,7 @@
 * :mod:`.control` — the control standard adopted after a verified improvement, and its alerts;
 * :mod:`.suggest` — candidate initiatives from the mining results.
 
-The register itself lives in the store (:mod:`pdca.engine.register`); :mod:`pdca.api.improve`
-ties them together. docs/improve.md walks through the cycle.
+The register itself lives in the records database (:mod:`pdca.records.register`; a store made by
+an earlier pdca kept it in DuckDB, :mod:`pdca.engine.register`, and it is copied over once);
+:mod:`pdca.api.improve` ties them together. docs/improve.md walks through the cycle.
 """
