@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -180,12 +181,14 @@ def test_bad_filters_are_one_line_errors_not_server_errors(clients: Clients) -> 
         ("min_edge_share=101", 400),
         ("variants=-2", 400),
         ("group=a,b", 400),
+        ("through=x%00y", 400),  # a NUL would end the engine's SQL text (found by fuzzing)
         ("log=nope", 404),
     ]:
         answer = viewer.get(f"/process-map?{query}")
         assert answer.status_code == status, query
         assert "Traceback" not in answer.text
     assert viewer.get(f"/api/logs/{LOG}/mine/pingpong?part=nope").status_code == 400
+    assert viewer.get(f"/api/logs/{LOG}/mine/pingpong?service=%00").status_code == 400
     assert viewer.get(f"/api/logs/{LOG}/mine/nope").status_code == 422
     assert viewer.get("/api/logs/nope/process-map").status_code == 404
     empty = viewer.get("/process-map?starts=Closed")
@@ -239,7 +242,7 @@ def test_a_department_sees_only_its_tickets_on_the_map(clients: Clients, web_sto
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A 40-ticket store whose steps, groups and services hold markup, quotes and links."""
     folder = tmp_path_factory.mktemp("hostile-map")
     simulate(SimulationConfig(tickets=40, days=10, seed=5), out=folder / "sim.csv", fmt="csv")
@@ -253,7 +256,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     app = create_app(store)
     with app.state.web.records.session() as db:
         accounts.add_user(db, "boss", "boss-password", Role.ADMIN, who="test")
-    return log_in(TestClient(app), "boss", "boss-password")
+    yield log_in(TestClient(app), "boss", "boss-password")
+    if hasattr(app.state.web.desk, "close"):
+        app.state.web.desk.close()
+    app.state.web.records.close()
 
 
 def _inert(html: str) -> None:

@@ -6,6 +6,7 @@ visibility scopes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -207,7 +208,7 @@ def test_a_department_sees_only_its_clocks(
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """40 tickets whose services and groups hold markup, quotes and links, and an objectives
     file that sets only the SLA targets."""
     folder = tmp_path_factory.mktemp("hostile-sla")
@@ -226,7 +227,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     app = create_app(store)
     with app.state.web.records.session() as db:
         accounts.add_user(db, "boss", "boss-password", Role.ADMIN, who="test")
-    return log_in(TestClient(app), "boss", "boss-password")
+    yield log_in(TestClient(app), "boss", "boss-password")
+    if hasattr(app.state.web.desk, "close"):
+        app.state.web.desk.close()
+    app.state.web.records.close()
 
 
 def test_names_are_escaped_and_a_files_objectives_are_stated(hostile: TestClient) -> None:

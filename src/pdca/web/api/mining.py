@@ -159,6 +159,8 @@ class MapFilter:
 
 
 def _one(value: str) -> str:
+    if any(ord(c) < 32 or c == "\x7f" for c in value):
+        raise HTTPException(400, "a filter value holds a control character: choose another value")
     if "," in value:
         raise HTTPException(
             400, f"{value!r} holds a comma, which a mining filter cannot name: choose another value"
