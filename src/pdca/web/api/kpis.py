@@ -3,7 +3,7 @@ breakdown, and the tickets behind one value (the same views as the KPI pages).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
@@ -15,7 +15,6 @@ from pdca.web.pages.kpis import (
     Statistic,
     View,
     bounded_text,
-    breakdown_view,
     catalogue_view,
     check_by,
     chosen_options,
@@ -154,31 +153,27 @@ def kpi_series(
     desk: DeskDep,
     log: str,
     kpi: str,
-    period: Period | None = "week",
+    period: Literal["day", "week", "month", "all"] = "week",
     by: str | None = Query(None, max_length=40),
     statistic: Statistic | None = None,
     view: View | None = None,
 ) -> KpiSeries:
-    """``kpi`` per period (``period``), or per value of a breakdown ``by`` over the whole log
-    (no period), or both; each value with n and the period's note."""
+    """``kpi`` per period (``all``: over the whole log), per value of a breakdown ``by``, or
+    both; each value with n and the period's note."""
     name = _log(desk, log)
     known_kpi(desk, kpi)
     chosen = check_by(kpi, by)
     options = chosen_options(kpi, statistic, view)
-    if period is None and chosen is not None:
-        rows = breakdown_view(desk, name, kpi, chosen, options)
-        unit = statistic_used = None
-    else:
-        found = trend_view(desk, name, kpi, period=period or "week", by=chosen, options=options)
-        rows, unit, statistic_used = found["rows"], found["unit"], found["statistic"]
+    every = None if period == "all" else period
+    found = trend_view(desk, name, kpi, period=every, by=chosen, options=options)
     return KpiSeries(
         log=name,
         kpi=kpi,
-        unit=unit,
-        statistic=statistic_used,
-        period=period,
+        unit=found["unit"],
+        statistic=found["statistic"],
+        period=every,
         by=chosen,
-        rows=[KpiPoint.model_validate(r) for r in rows],
+        rows=[KpiPoint.model_validate(r) for r in found["rows"]],
     )
 
 

@@ -138,12 +138,13 @@ def trend_view(
     log: str,
     kpi: str,
     *,
-    period: str,
+    period: str | None,
     by: str | None = None,
     options: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """``desk.kpi([kpi], period=…, by=…)`` as rows: ``period`` (ISO date or None), ``group`` (the
-    breakdown's value, None for the empty label), value, n, note, previous, change, statistic."""
+    """``desk.kpi([kpi], period=…, by=…)`` (no period: over the whole log) as rows: ``period``
+    (ISO date or None), ``group`` (the breakdown's value, None for the empty label), value, n,
+    note, previous, change, statistic."""
     frame = desk.kpi([kpi], log=log, by=[by] if by else [], period=period, options=options)
     rows = [
         {
