@@ -325,3 +325,8 @@ def test_labels_with_markup_quotes_and_links_are_escaped(hostile: TestClient) ->
     ).json()
     assert {t["assignment_group"] for t in data["tickets"]} <= {LINK + " 2"}
     _inert(hostile.get(f"/kpis?log={quote(log)}").text)
+    for by in ("service", "none"):  # the monitor's groups and messages name the services
+        monitor = hostile.get(f"/monitor?log={quote(log)}&period=day&by={by}")
+        assert monitor.status_code == 200
+        _inert(monitor.text)
+    assert "&lt;script&gt;" in hostile.get(f"/monitor?log={quote(log)}&period=day&by=service").text
