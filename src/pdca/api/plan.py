@@ -81,7 +81,7 @@ def _week_arrivals(fc: VolumeForecast) -> pd.Series:
     frame = fc.frame[
         (fc.frame["model"] == "ets") & (fc.frame["group"] == fc.frame["group"].iloc[0])
     ]
-    rates = frame.set_index("period")["mean"]
+    rates: pd.Series = frame.set_index("period")["mean"]
     return rates.iloc[:168] if len(rates) >= 168 else rates
 
 

@@ -54,7 +54,7 @@ def survey_key_sql(prefix: str = "") -> str:
 _STORED = [c for c in EVENT_COLUMNS if c not in (Col.IMPORT_ID, Col.EVENT_KEY)]
 
 REKEY_STATEMENTS: list[str] = [
-    f'UPDATE events SET event_key = {event_key_sql(_STORED, "attributes")}',
+    f"UPDATE events SET event_key = {event_key_sql(_STORED, 'attributes')}",
     f"UPDATE surveys SET survey_key = {survey_key_sql()}",
 ]
 """Migration 5: the stored rows' keys in this encoding (as a new import would compute them)."""

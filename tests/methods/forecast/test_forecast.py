@@ -56,7 +56,8 @@ def test_yearly_profile_and_holidays_are_used_with_two_years(sim_tickets: pd.Dat
     frame = got.frame
     # 1 January 2027 (a Friday, a holiday) is forecast well below the next Friday
     assert frame.loc["2027-01-01", "mean"] < 0.5 * frame.loc["2027-01-08", "mean"]
-    assert (frame["lo95"] <= frame["lo80"]).all() and (frame["hi80"] <= frame["hi95"]).all()
+    assert (frame["lo95"] <= frame["lo80"]).all()
+    assert (frame["hi80"] <= frame["hi95"]).all()
 
 
 @pytest.mark.realdata
@@ -69,7 +70,8 @@ def test_backtest_on_servicenow_daily_opened_incidents() -> None:
     _report("servicenow", results)
     ets, naive = results
     for r in results:
-        assert np.isfinite(r.mase) and r.mase > 0
+        assert np.isfinite(r.mase)
+        assert r.mase > 0
         assert 0 <= r.coverage80 <= r.coverage95 <= 1
     # no claim that ETS wins here (docs/forecast.md says what it measured)
     assert ets.points == naive.points
@@ -90,7 +92,8 @@ def test_mase_and_coverage_by_hand() -> None:
         inside += list(np.abs(y[origin : origin + 7] - forecast) <= 1.2815516 * sigma)
     assert naive.mase == pytest.approx(np.mean(errors))
     assert naive.coverage80 == pytest.approx(np.mean(inside))
-    assert naive.points == 14 and naive.folds == 2
+    assert naive.points == 14
+    assert naive.folds == 2
 
 
 def test_forecast_volume_states_n_window_model_and_assumptions(sim_tickets: pd.DataFrame) -> None:
@@ -98,7 +101,8 @@ def test_forecast_volume_states_n_window_model_and_assumptions(sim_tickets: pd.D
     summary = got.summary()
     assert summary["n"] == len(sim_tickets)
     assert summary["window"][0] == "2025-01-01" or summary["window"][0] == "2025-01-02"
-    assert "ETS" in summary["model"] and "seasonal naive" in summary["baseline"]
+    assert "ETS" in summary["model"]
+    assert "seasonal naive" in summary["baseline"]
     assert {r["model"] for r in summary["backtest"]} == {"ets", "seasonal_naive"}
     assert any("weeks" in a for a in summary["assumptions"])
     assert set(got.frame["group"]) == set(sim_tickets["channel"].dropna().unique())

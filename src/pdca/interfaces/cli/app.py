@@ -103,12 +103,19 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "forecast": (
         "plan",
         "Plan",
-        "Forecast opened tickets (80/95 % intervals) beside a seasonal-naive baseline, backtested.",
+        (
+            "Forecast opened tickets with 80/95 % intervals, next to the seasonal-naive baseline, "
+            "and\nthe backtest error (MASE, interval coverage) of both."
+        ),
     ),
     "staff": (
         "plan",
         "Plan",
-        "Agents per hour of the week for a service level (Erlang A/C): a table or a heat map.",
+        (
+            "Agents and positions per hour of the next week for a service level (Erlang A or C, "
+            "from\nthe hourly forecast and the measured handling time), as a table or a heat map "
+            "(svg)."
+        ),
     ),
     "report": (
         "report",

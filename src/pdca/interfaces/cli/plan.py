@@ -41,11 +41,13 @@ FormatOpt = Annotated[PlanFormat, typer.Option("--format", "-f", help="table, js
 
 def _lines(summary: dict[str, Any]) -> list[str]:
     out = [
-        f"n = {summary['n']:,} tickets opened {summary['window'][0]} to {summary['window'][1]};"
-        f" model: {summary['model']}; baseline: {summary['baseline']}",
+        (
+            f"n = {summary['n']:,} tickets opened {summary['window'][0]} to "
+            f"{summary['window'][1]}; model: {summary['model']}; baseline: {summary['baseline']}"
+        ),
     ]
     for row in summary["backtest"]:
-        out.append(
+        out.append(  # noqa: PERF401 (one sentence per backtest row)
             f"backtest {row['group']} {row['model']}: MASE {row['mase']:.3f}, "
             f"80 % interval coverage {row['coverage80']:.0%}, 95 % {row['coverage95']:.0%} "
             f"({row['points']} days, {row['folds']} origins)"
@@ -135,12 +137,16 @@ def staff(
         summary = got.summary()
         plan = summary
         lines = [
-            f"{plan['model']}: target {plan['service_level_target']:.0%} within "
-            f"{plan['answer_time_s']:g} s; AHT {plan['aht_s']:g} s ({got.inputs['aht_from']}); "
-            f"patience {plan['patience_s']} s ({got.inputs['patience_from']}); shrinkage "
-            f"{plan['shrinkage']:.0%}",
-            f"{plan['agent_hours_per_week']} agent-hours, {plan['position_hours_per_week']} "
-            f"position-hours a week; peak {plan['peak_agents']} agents",
+            (
+                f"{plan['model']}: target {plan['service_level_target']:.0%} within "
+                f"{plan['answer_time_s']:g} s; AHT {plan['aht_s']:g} s "
+                f"({got.inputs['aht_from']}); patience {plan['patience_s']} s "
+                f"({got.inputs['patience_from']}); shrinkage {plan['shrinkage']:.0%}"
+            ),
+            (
+                f"{plan['agent_hours_per_week']} agent-hours, {plan['position_hours_per_week']} "
+                f"position-hours a week; peak {plan['peak_agents']} agents"
+            ),
             *_lines(summary["forecast"]),
             *(f"assumption: {a}" for a in plan["assumptions"]),
         ]

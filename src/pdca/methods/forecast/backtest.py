@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002, RUF003  (mathematical notation is meant)
+# ruff: noqa: RUF001, RUF002  (mathematical notation is meant)
 """Rolling-origin backtest: how good each model would have been on the log's own past.
 
 For each of ``folds`` origins (the last one ``horizon`` days before the end, each earlier one
@@ -83,7 +83,9 @@ def backtest(
         )
     out = []
     for model in models:
-        errors, in80, in95 = [], [], []
+        errors: list[float] = []
+        in80: list[float] = []
+        in95: list[float] = []
         for o in starts:
             train, test = series.iloc[:o], series.iloc[o : o + horizon].to_numpy(dtype=float)
             y = train.to_numpy(dtype=float)

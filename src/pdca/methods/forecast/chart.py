@@ -25,10 +25,10 @@ def forecast_svg(
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(t: object) -> float:
-        return LEFT + (pd.Timestamp(t) - t0).total_seconds() / span * plot_w  # type: ignore[arg-type]
+        return float(LEFT + (pd.Timestamp(t) - t0).total_seconds() / span * plot_w)  # type: ignore[arg-type]
 
     def y(v: float) -> float:
-        return TOP + plot_h - float(v) / top * plot_h
+        return float(TOP + plot_h - float(v) / top * plot_h)
 
     doc = Document(WIDTH, HEIGHT, title=title, description=subtitle or None)
     doc.add(text(LEFT, 16, title, bold=True), text(LEFT, 30, subtitle, size=11, fill="#4a5568"))
@@ -65,7 +65,7 @@ def forecast_svg(
             LEFT + 244,
             HEIGHT - 6,
             {"stroke": "#c2410c", "stroke-dasharray": "4 3"},
-        ),  # fmt: skip
+        ),
         text(LEFT + 248, HEIGHT - 2, "baseline: same weekday last week", size=10),
     )
     return doc.to_string()

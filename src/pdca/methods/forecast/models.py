@@ -33,7 +33,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import norm  # type: ignore[import-untyped, unused-ignore]
 
 from pdca.errors import InputError
 from pdca.methods.forecast.series import holiday_flags
@@ -71,7 +71,9 @@ def _future(history: pd.Series, horizon: int) -> pd.DatetimeIndex:
     return pd.date_range(last + pd.Timedelta(days=1), periods=horizon, freq="D")
 
 
-def _frame(index: pd.DatetimeIndex, mean: np.ndarray, bounds: dict[int, tuple]) -> pd.DataFrame:
+def _frame(
+    index: pd.DatetimeIndex, mean: np.ndarray, bounds: dict[int, tuple[np.ndarray, np.ndarray]]
+) -> pd.DataFrame:
     out = pd.DataFrame({"mean": np.clip(mean, 0, None)}, index=index)
     for level, (lo, hi) in bounds.items():
         out[f"lo{level}"] = np.clip(lo, 0, None)
@@ -102,7 +104,7 @@ def yearly_factors(history: pd.Series) -> pd.Series | None:
         return None
     trend = history.rolling(365, center=True, min_periods=300).mean()
     ratio = (history / trend).replace([np.inf, -np.inf], np.nan).dropna()
-    by_month = ratio.groupby(ratio.index.month).mean()
+    by_month = ratio.groupby(pd.DatetimeIndex(ratio.index).month).mean()
     if len(by_month) < 12 or not np.isfinite(by_month).all() or (by_month <= 0).any():
         return None
     return by_month / by_month.mean()
@@ -129,7 +131,9 @@ def _holiday_ratio(y: pd.Series, flags: pd.Series) -> tuple[pd.Series, float | N
 
 def ets(history: pd.Series, horizon: int, holidays: Iterable[date] = ()) -> Forecast:
     """The default model (see the module docstring)."""
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: PLC0415
+    from statsmodels.tsa.exponential_smoothing.ets import (  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415
+        ETSModel,
+    )
 
     holidays = tuple(holidays)
     notes: list[str] = []
@@ -138,7 +142,8 @@ def ets(history: pd.Series, horizon: int, holidays: Iterable[date] = ()) -> Fore
     past_mult = pd.Series(1.0, index=history.index)
     future_mult = pd.Series(1.0, index=future)
     if factors is not None:
-        past_mult = pd.Series(factors.reindex(history.index.month).to_numpy(), history.index)
+        months = pd.DatetimeIndex(history.index).month
+        past_mult = pd.Series(factors.reindex(months).to_numpy(), history.index)
         future_mult = pd.Series(factors.reindex(future.month).to_numpy(), future)
         notes.append("yearly profile: a factor per calendar month from two years or more")
     y = history / past_mult

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import poisson
+from scipy.stats import poisson  # type: ignore[import-untyped, unused-ignore]
 
 from pdca.errors import InputError
 from pdca.methods.forecast.backtest import Backtest, backtest
@@ -80,7 +80,8 @@ def _hour_profile(opened: pd.Series) -> pd.DataFrame:
     )
     table = table.reindex(index=range(7), columns=range(24), fill_value=0.0)
     totals = table.sum(axis=1).replace(0, np.nan)
-    return table.div(totals, axis=0).fillna(1 / 24)
+    shares: pd.DataFrame = table.div(totals, axis=0).fillna(1 / 24)
+    return shares
 
 
 def _to_hours(days: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
@@ -162,7 +163,9 @@ def forecast_volume(
         horizon = 7 * max(1, -(-horizon // 7))
     total = daily_counts(tickets["opened_at"])
     groups, left = _groups(tickets, by)
-    frames, histories, tests = [], [], []
+    frames: list[Any] = []
+    histories: list[Any] = []
+    tests: list[Any] = []
     notes: set[str] = set()
     for name, opened in groups:
         days = daily_counts(opened).reindex(total.index, fill_value=0.0)

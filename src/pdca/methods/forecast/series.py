@@ -34,9 +34,10 @@ def daily_counts(opened: pd.Series) -> pd.Series:
     if stamps.max() < last + pd.Timedelta(hours=23):
         last -= pd.Timedelta(days=1)
     index = pd.date_range(first, last, freq="D")
-    series = counts.reindex(index, fill_value=0).astype(float)
+    series: pd.Series = counts.reindex(index, fill_value=0).astype(float)
     series.index.name = "period"
-    return series.rename("opened")
+    series.name = "opened"
+    return series
 
 
 def hourly_counts(opened: pd.Series) -> pd.Series:
@@ -47,9 +48,10 @@ def hourly_counts(opened: pd.Series) -> pd.Series:
         return pd.Series(dtype=float, name="opened")
     hours = stamps.dt.floor("h").value_counts().sort_index()
     index = pd.date_range(days.index[0], days.index[-1] + pd.Timedelta(hours=23), freq="h")
-    series = hours.reindex(index, fill_value=0).astype(float)
+    series: pd.Series = hours.reindex(index, fill_value=0).astype(float)
     series.index.name = "period"
-    return series.rename("opened")
+    series.name = "opened"
+    return series
 
 
 def holiday_flags(index: pd.DatetimeIndex, holidays: Iterable[date]) -> pd.Series:

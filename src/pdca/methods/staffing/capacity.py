@@ -37,7 +37,7 @@ def calibrated_arrivals(opened: pd.Series, holidays: tuple[str, ...] = ()) -> Ar
     hw = np.bincount(stamps[~weekend].dt.hour, minlength=24).astype(float) + 1e-9
     he = np.bincount(stamps[weekend].dt.hour, minlength=24).astype(float) + 1e-9
     per_day = days.value_counts()
-    month_mean = per_day.groupby(per_day.index.month).mean()
+    month_mean = per_day.groupby(pd.DatetimeIndex(per_day.index).month).mean()
     months = month_mean.reindex(range(1, 13)).fillna(month_mean.mean())
     return Arrivals(
         tickets_per_day=float(per_day.mean()),
@@ -158,7 +158,9 @@ def project(
         raise InputError("rates and agents must cover the same whole days, hour by hour")
     rng = np.random.default_rng(seed)
     levels, abandoned = [], []
-    arrivals_d, in_time_d, backlog_d = 0.0, 0.0, 0.0
+    arrivals_d: Any = 0.0
+    in_time_d: Any = 0.0
+    backlog_d: Any = 0.0
     for _ in range(replications):
         counts, in_time, gave_up, backlog = simulate_queue(
             rates, agents, aht_s=aht_s, patience_s=patience_s, answer_time_s=answer_time_s, rng=rng

@@ -30,8 +30,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import expm
-from scipy.special import gammainc, gammaln
+from scipy.linalg import expm  # type: ignore[import-untyped, unused-ignore]
+from scipy.special import gammainc, gammaln  # type: ignore[import-untyped, unused-ignore]
 
 from pdca.errors import ConfigError, InputError
 
@@ -78,7 +78,8 @@ def stationary(agents: int, rate: float, aht: float, patience: float) -> np.ndar
             break
     arr = np.asarray(logs)
     arr = np.exp(arr - arr.max())
-    return arr / arr.sum()
+    shares: np.ndarray = arr / arr.sum()
+    return shares
 
 
 def _answered_within(pi: np.ndarray, agents: int, aht: float, patience: float, t: float) -> float:

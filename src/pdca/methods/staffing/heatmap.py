@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 
 from pdca.render.svg import Document, mix, rect, text, tooltip
@@ -20,9 +22,10 @@ def heatmap_svg(
     peak = max(1.0, float(table[value].max()))
     for r in table.itertuples(index=False):
         v = float(getattr(r, value))
-        x, y = LEFT + int(r.hour) * CELL_W, TOP + int(r.weekday) * CELL_H
+        hour, weekday = int(cast("int", r.hour)), int(cast("int", r.weekday))
+        x, y = LEFT + hour * CELL_W, TOP + weekday * CELL_H
         cell = rect(x, y, CELL_W - 1, CELL_H - 1, {"fill": mix("#f7fafc", "#1e3a8a", v / peak)})
-        cell.append(tooltip(f"{r.day} {int(r.hour):02d}:00 — {v:g} {value}"))
+        cell.append(tooltip(f"{r.day} {hour:02d}:00 — {v:g} {value}"))
         colour = "#ffffff" if v / peak > 0.55 else "#1a202c"
         doc.add(cell, text(x + CELL_W / 2, y + 16, f"{v:g}", size=10, anchor="middle", fill=colour))
     for day, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):

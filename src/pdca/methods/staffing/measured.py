@@ -68,10 +68,10 @@ def measure(events: pd.DataFrame, tickets: pd.DataFrame) -> Measured:
     response = pd.to_datetime(tickets["first_response_at"])
     last = pd.to_datetime(tickets["last_event_at"])
     abandoned = (tickets["last_state"] == "cancelled") & response.isna()
-    waited = np.where(
+    seconds = np.where(
         abandoned, (last - opened).dt.total_seconds(), (response - opened).dt.total_seconds()
     )
-    waited = pd.Series(waited).fillna(0.0).clip(lower=0)
+    waited = pd.Series(seconds).fillna(0.0).clip(lower=0)
     n_ab = int(abandoned.sum())
     if n_ab > 0 and waited.sum() > 0:
         patience = float(waited.sum()) / n_ab

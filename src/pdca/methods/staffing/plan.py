@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002, RUF003  (mathematical notation is meant)
+# ruff: noqa: RUF001, RUF002  (mathematical notation is meant)
 """Agents per hour of the week: Erlang C or Erlang A on each hour's forecast arrivals.
 
 Each hour of the week is staffed on its own as a stationary queue (the usual practice of
