@@ -1,6 +1,7 @@
 """The web app in a real browser (Debian's chromium through Playwright), as people use it:
 log in, scorecard, a KPI and the tickets behind one of its points, the process map with a
-filter, every page of the navigation (each screenshotted), the improvement register; a viewer
+filter, every page of the navigation (each screenshotted), an initiative created and verified
+in the improvement register with its audit entries; a viewer
 refused every change; a department that never sees another department's tickets. Every test
 also checks (in the ``visit_as`` fixture) that no page loaded anything from another origin.
 
@@ -255,4 +256,48 @@ def test_an_initiative_is_created_verified_and_audited(visit_as: VisitAs, shots:
         pytest.skip(
             "the improvement register page (src/pdca/web/pages/improvement.py) has not landed"
         )
-    pytest.skip("the improvement register walk is written when its page lands")
+    owner = visit_as("owner")
+    page = owner.page
+    title = "Browser walk: faster network fixes"
+    with page.expect_navigation():
+        page.click("header nav a[href='/improvement']")
+    with page.expect_navigation():
+        page.click("main a[href='/improvement/new']")
+    page.fill("input[name=title]", title)
+    page.fill("input[name=kpi]", KPI)
+    page.fill("input[name=go_live]", "2025-03-15")
+    shots.take(page, "improvement-new")
+    with page.expect_navigation():
+        page.click("form.imp-form button[type=submit]")
+    found = re.search(r"/improvement/(\d+)$", page.url)
+    assert found, (page.url, page.locator("main").inner_text()[:500])
+    initiative = found.group(1)
+    assert title in page.locator("main").inner_text()
+    assert page.locator("td.saved-verdict").inner_text().startswith("not verified yet")
+    with page.expect_navigation():
+        page.click(f"form[action='/improvement/{initiative}/verify'] button")
+    assert page.url.endswith(f"/improvement/{initiative}")
+    verdict = page.locator("td.saved-verdict").inner_text()
+    assert not verdict.startswith("not verified yet"), verdict
+    trail = page.locator("table.imp-audit tbody tr")
+    actions = {
+        (r.locator("td.who").inner_text(), r.locator("td.action").inner_text()) for r in trail.all()
+    }
+    assert {("owner", "initiative.new"), ("owner", "initiative.verify")} <= actions, actions
+    shots.take(page, "initiative")
+    # The admin's audit log has the same entries, with who and the initiative.
+    admin = visit_as("admin")
+    admin.go("/admin/audit")
+    rows = admin.page.locator("main table tbody tr").all_inner_texts()
+    mine = [r for r in rows if f"initiative:{initiative}" in r]
+    assert any("initiative.new" in r and "owner" in r for r in mine), mine
+    assert any("initiative.verify" in r and "owner" in r for r in mine), mine
+    # A viewer sees the initiative and is refused its verification (the form is sent anyway).
+    viewer = visit_as("viewer")
+    assert viewer.go(f"/improvement/{initiative}") == 200
+    assert title in viewer.page.locator("main").inner_text()
+    token = str(viewer.page.locator("input[name=csrf_token]").first.get_attribute("value"))
+    with viewer.page.expect_navigation() as answer:
+        viewer.page.evaluate(_SUBMIT, [f"/improvement/{initiative}/verify", token])
+    assert answer.value is not None
+    assert answer.value.status == 403
