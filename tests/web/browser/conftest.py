@@ -150,8 +150,12 @@ class Shots:
     extra: Path | None
     taken: list[Path] = field(default_factory=list)
 
-    def take(self, page: Page, name: str) -> Path:
+    def take(self, page: Page, name: str, focus: str | None = None) -> Path:
+        """The browser's window as ``web-NAME.png``; with ``focus`` (a selector), scrolled so
+        that the element is at the top."""
         path = self.folder / f"web-{name}.png"
+        if focus is not None:
+            page.locator(focus).first.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(path), full_page=False)
         assert path.stat().st_size > 0
         self.taken.append(path)

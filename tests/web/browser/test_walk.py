@@ -74,7 +74,7 @@ def test_log_in_scorecard_kpi_drill_down_and_process_map(
         page.click(f"a[href^='/kpis/{KPI}?']")
     assert f"/kpis/{KPI}" in page.url
     assert page.locator("figure.kpi-chart svg").count() == 1, "the control chart is missing"
-    shots.take(page, "kpi")
+    shots.take(page, "kpi", focus="figure.kpi-chart")
     series = admin.api(f"/api/logs/{quote(desk.log, safe='')}/kpis/{KPI}?period=week")
     points = {row["period"]: row for row in series["rows"]}
     rows = page.locator("table.kpi-trend tbody tr[data-period]")
@@ -123,7 +123,7 @@ def test_log_in_scorecard_kpi_drill_down_and_process_map(
     assert filtered == events.loc[events["service"] == service, "case_id"].nunique()
     assert 0 < filtered < whole
     assert page.locator(".pm-svg svg").count() == 1
-    shots.take(page, "process-map")
+    shots.take(page, "process-map", focus=".pm-scope")
 
 
 def test_every_page_of_the_navigation_opens_and_is_screenshotted(
