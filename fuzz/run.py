@@ -5,7 +5,8 @@ clean one-line errors) and saves each crashing input.
     python -m fuzz.run --inputs 100000 --workers 2 --out /tmp/pdca-fuzz
 
 Prints one line per target: inputs, imported, clean errors, crashes, inputs per second; exits 1
-when anything crashed. ``--seed`` makes a run repeatable (each worker derives its own seed).
+when anything crashed. ``--seconds`` gives each target a time budget (the run stops early and
+reports the inputs it ran). ``--seed`` makes a run repeatable (each worker derives its own seed).
 """
 
 from __future__ import annotations
@@ -68,9 +69,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "pdca-fuzz"))
+    parser.add_argument(
+        "--seconds", type=float, default=0, help="time budget per target (0: none); stops early"
+    )
     args = parser.parse_args()
     failed = False
-    chunk = 500
+    chunk = 250
     for name in args.targets.split(","):
         jobs = []
         left, n = args.inputs, 0
@@ -85,6 +89,9 @@ def main() -> int:
             for _, ok, clean, crashed, crashes in pool.imap_unordered(_work, jobs):
                 totals.update(ok=ok, clean=clean, crashes=crashed)
                 examples.extend(crashes)
+                if args.seconds and time.time() - start > args.seconds:
+                    pool.terminate()  # the time budget is spent: report what was run
+                    break
         took = time.time() - start
         total = sum(totals.values())
         print(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -95,14 +96,21 @@ def run_pdca(args: list[str], *, env: dict[str, str] | None = None, timeout: flo
     """Run ``pdca ARGS`` in a child process; its peak resident memory is measured by a wrapper
     process (so earlier children of the test process do not count)."""
     command = [sys.executable, "-c", _WRAP, sys.executable, "-m", "pdca.interfaces.cli", *args]
-    done = subprocess.run(
+    with subprocess.Popen(
         command,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
         env={**os.environ, **(env or {})},
-        check=False,
-    )
+        start_new_session=True,  # so that a timeout can stop pdca too, not only the wrapper
+    ) as child:
+        try:
+            stdout, stderr = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            raise
+    done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     peak = next((int(line.split()[1]) for line in lines if line.startswith("PEAK ")), 0)
     errors = [line for line in lines if not line.startswith("PEAK ")]

@@ -367,7 +367,7 @@ def _fast(text: str, names: list[str], delimiter: str) -> pa.Table | None:
         invalid_row_handler=on_invalid,
     )
     convert_opts = pacsv.ConvertOptions(
-        column_types=dict.fromkeys(names, pa.string()),
+        column_types=dict.fromkeys(names, pa.large_string()),  # what pandas keeps: no cast
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
@@ -442,7 +442,7 @@ def _careful(
             position += 1
             source.pos = resume
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    arrays = [pa.array(column, pa.string()) for column in columns]
+    arrays = [pa.array(column, pa.large_string()) for column in columns]
     arrays.append(pa.array(positions, pa.int64()))
     return pa.Table.from_arrays(arrays, names=[*names, ROW]), bad
 
