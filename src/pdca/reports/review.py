@@ -419,6 +419,13 @@ def register(ctx: Context) -> Section:
     return Section("register", "Improvement register", "".join(lines))
 
 
+def _plan(ctx: Context) -> Section:
+    """Demand forecast with its backtest, and the staffing it takes (:mod:`pdca.reports.plan`)."""
+    from pdca.reports.plan import plan  # noqa: PLC0415 (statsmodels' ETS loads on use)
+
+    return plan(ctx)
+
+
 SECTIONS: list[tuple[str, Callable[[Context], Section]]] = [
     ("scorecard", scorecard),
     ("changes", changes),
@@ -427,6 +434,7 @@ SECTIONS: list[tuple[str, Callable[[Context], Section]]] = [
     ("pingpong", pingpong),
     ("conformance", conformance),
     ("capability", capability),
+    ("plan", _plan),
     ("register", register),
 ]
 """The sections of the review, in order. Other modules may insert theirs."""
