@@ -243,7 +243,7 @@ def test_ragged_rows_are_quarantined_and_counted(tmp_path: Path) -> None:
     report = api.ingest(path, source="csv", store=tmp_path / "s")
     assert (report.rows_read, report.stored, report.quarantined) == (len(ROWS) + 1, len(ROWS), 1)
     quarantined = api.quarantine(tmp_path / "s")
-    assert quarantined["reason"].tolist() == ["has 3 fields, the header has 5"]
+    assert quarantined["reason"].tolist() == ["line 8: has 3 fields, the header has 5"]
     assert "T-3,2021-03-08 10:00:00,New" in quarantined["raw"].iloc[0]
 
 

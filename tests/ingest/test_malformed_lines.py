@@ -113,10 +113,6 @@ def test_ragged_lines_carry_their_line_numbers_and_do_not_shift_later_rows(tmp_p
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs canonical.py to store BadRow.row as the quarantine row (see docs/limits.md)",
-)
 def test_quarantined_lines_store_their_record_position_as_row(tmp_path: Path) -> None:
     path = _file(tmp_path, [GOOD[0], "T-1,oops", *GOOD[1:]])
     _import(path, tmp_path / "s")

@@ -148,7 +148,7 @@ def fit_chart(
         if name is not None and name not in frame.columns:
             raise InputError(
                 f"there is no column {name!r} in {where}",
-                hint=f"the columns are: {', '.join(map(str, frame.columns))}",
+                hint=f"the columns are: {', '.join(repr(str(c)) for c in frame.columns)}",
             )
     if chart_id in SIZED and size is None:
         raise InputError(f"the {chart_id} chart needs --size", hint="the subgroup size column")

@@ -227,7 +227,12 @@ def _quarantine(raw: RawTable, rejects: _Rejects, source_cols: list[str]) -> pd.
     if raw.bad_rows:
         lines = pd.DataFrame(
             {
-                "row": [-1 if b.line is None else b.line for b in raw.bad_rows],
+                # the record's position among the data records (as events' `row`); its file line
+                # is in the reason
+                "row": [
+                    b.row if b.row is not None else (-1 if b.line is None else b.line)
+                    for b in raw.bad_rows
+                ],
                 "reason": [
                     b.reason if b.line is None else f"line {b.line}: {b.reason}"
                     for b in raw.bad_rows
