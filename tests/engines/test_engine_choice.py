@@ -257,12 +257,15 @@ def test_the_service_review_is_the_same_on_spark(
     simulated: tuple[Path, Path], spark_session_for_cli: Any, tmp_path: Path
 ) -> None:
     """Every section of the review but the improvement register (kept in the DuckDB store
-    only) is computed on Spark and reads the same as on the store."""
+    only) and the plan (forecast on the store) is computed on Spark and reads the same as on the
+    store."""
     store, parquet = simulated
     on_duckdb = build_report(store=store, out=tmp_path / "duckdb.html")
     on_spark = build_report(store=parquet, out=tmp_path / "spark.html", engine="spark")
-    assert on_spark.sections == [s for s in on_duckdb.sections if s != "register"]
+    local = {"register", "plan"}
+    assert on_spark.sections == [s for s in on_duckdb.sections if s not in local]
     assert "DuckDB store" in on_spark.skipped["register"]
+    assert "DuckDB store" in on_spark.skipped.get("plan", "DuckDB store")
     want = _sections(on_duckdb.path.read_text(encoding="utf-8"))
     got = _sections(on_spark.path.read_text(encoding="utf-8"))
     assert len(got) >= 5

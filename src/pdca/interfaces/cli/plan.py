@@ -21,7 +21,7 @@ ObjectivesOpt = Annotated[
     typer.Option(
         "--objectives",
         envvar="PDCA_OBJECTIVES",
-        help="Objectives file (holidays of its calendars; [staffing] shrinkage).",
+        help="Objectives file (holidays of its calendars; \\[staffing] shrinkage).",
     ),
 ]
 LogOpt = Annotated[str | None, typer.Option(help="Log to plan for (default: the only one).")]
