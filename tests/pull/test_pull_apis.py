@@ -8,7 +8,6 @@ The servers replay the shapes each vendor documents (the documentation page is n
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -176,12 +175,13 @@ def test_retry_after_is_honoured_and_capped(tool: Tool, tmp_path: Path) -> None:
         _pull(tool, server, tmp_path / "a")
         limited = next(i for i, r in enumerate(server.requests) if tool.history(r))
         waited = server.requests[limited + 1].at - server.requests[limited].at
-        assert 1.0 <= waited < 3.0
+        assert waited >= 1.0  # the next request came only after the time asked for
 
         server.clear()
         server.fail(tool.history, Reply(429, {"error": "rate"}, {"Retry-After": "3600"}))
-        started = time.monotonic()
         with pytest.raises(PullError, match="asks to wait 3600 s, more than the 5 s allowed"):
             _pull(tool, server, tmp_path / "b")
-        assert time.monotonic() - started < 3
+        # beyond the cap it gives up at once: the limited request is never sent again
+        asked = [r for r in server.requests if tool.history(r)]
+        assert len(asked) == 1
     assert not (tmp_path / "b").exists(), "nothing stored, not even an empty store"
