@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 
 from pdca.errors import InputError
+from pdca.ingest.bundle import peek_json
 from pdca.ingest.freshservice_text import LEVEL_NAMES, read_line
 from pdca.ingest.history import batch_from_frame, file_sha256, replay, utc_text
 from pdca.ingest.options import LoadOptions
@@ -51,8 +52,6 @@ from pdca.model.schema import Col
 from pdca.model.vocab import State, TicketType
 
 SOURCE = "freshservice"
-_HEAD, _TAIL = 8192, 4096
-_BUNDLE = re.compile(r'"pdca_bundle"\s*:\s*\{[^{}]*"source"\s*:\s*"([^"]*)"')
 UNASSIGNED = " (unassigned)"
 
 STATUS_IDS: dict[int, str] = {2: "Open", 3: "Pending", 4: "Resolved", 5: "Closed"}
@@ -84,21 +83,8 @@ _SAMPLES = 10
 
 def detect(path: Path) -> bool:
     """A pdca bundle of Freshservice."""
-    try:
-        if path.is_dir():
-            return False
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD)
-            size = path.stat().st_size
-            handle.seek(max(0, size - _TAIL))
-            tail = handle.read(_TAIL)
-    except OSError:
-        return False
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if not text.startswith("{"):
-        return False
-    found = _BUNDLE.search(text) or _BUNDLE.search(tail.decode("utf-8", errors="replace"))
-    return bool(found) and found is not None and found.group(1) == SOURCE
+    peek = peek_json(path)
+    return peek is not None and peek.source == SOURCE
 
 
 def load(path: Path, options: LoadOptions) -> ImportBatch:

@@ -40,6 +40,7 @@ import pandas as pd
 
 from pdca.errors import InputError
 from pdca.ingest import jira_fields as jf
+from pdca.ingest.bundle import peek_json
 from pdca.ingest.history import batch_from_frame, file_sha256, utc_text
 from pdca.ingest.jira_events import attach_verdicts, events_from
 from pdca.ingest.options import LoadOptions
@@ -47,8 +48,6 @@ from pdca.ingest.reader import BadRow, read_bytes
 from pdca.model.batch import ImportBatch
 from pdca.model.schema import Col
 
-_HEAD, _TAIL = 8192, 4096
-_BUNDLE = re.compile(r'"pdca_bundle"\s*:\s*\{[^{}]*"source"\s*:\s*"([^"]*)"')
 _ISSUE_KEY = re.compile(r'"key"\s*:\s*"[A-Za-z][A-Za-z0-9_]*-\d+"')
 _FIELDS = {"status": Col.ACTIVITY, "assignee": Col.RESOURCE, "priority": Col.PRIORITY}
 
@@ -61,21 +60,14 @@ def detect(path: Path) -> bool:  # noqa: PLR0911 (one answer per kind of documen
 
         if jira_dc.detect(path):
             return True
-        if path.is_dir():
-            return False
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD)
-            size = path.stat().st_size
-            handle.seek(max(0, size - _TAIL))
-            tail = handle.read(_TAIL)
     except OSError:
         return False
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if not text.startswith(("{", "[")):
+    peek = peek_json(path, ("{", "["))
+    if peek is None:
         return False
-    found = _BUNDLE.search(text) or _BUNDLE.search(tail.decode("utf-8", errors="replace"))
-    if found:
-        return found.group(1) == "jira"
+    if peek.source is not None:
+        return peek.source == "jira"
+    text = peek.head
     if '"issueChangeLogs"' in text:
         return True
     jira_like = '"fields"' in text or '"changelog"' in text or "/rest/api/" in text

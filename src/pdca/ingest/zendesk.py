@@ -49,6 +49,7 @@ from typing import Any
 import pandas as pd
 
 from pdca.errors import InputError
+from pdca.ingest.bundle import peek_json
 from pdca.ingest.history import batch_from_frame, file_sha256, replay, utc_text
 from pdca.ingest.options import LoadOptions
 from pdca.ingest.reader import BadRow, read_bytes
@@ -59,8 +60,6 @@ from pdca.model.schema import Col
 from pdca.model.vocab import State, TicketType
 
 SOURCE = "zendesk"
-_HEAD, _TAIL = 8192, 4096
-_BUNDLE = re.compile(r'"pdca_bundle"\s*:\s*\{[^{}]*"source"\s*:\s*"([^"]*)"')
 _RAW = re.compile(r'^\{\s*"(audits|ticket_metric_events)"\s*:')
 
 UNASSIGNED = " (unassigned)"
@@ -111,23 +110,12 @@ FIELDS: dict[str, str] = {
 def detect(path: Path) -> bool:
     """A pdca bundle of Zendesk, or a JSON object that starts with ``"audits"`` or
     ``"ticket_metric_events"``."""
-    try:
-        if path.is_dir():
-            return False
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD)
-            size = path.stat().st_size
-            handle.seek(max(0, size - _TAIL))
-            tail = handle.read(_TAIL)
-    except OSError:
+    peek = peek_json(path)
+    if peek is None:
         return False
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if not text.startswith("{"):
-        return False
-    found = _BUNDLE.search(text) or _BUNDLE.search(tail.decode("utf-8", errors="replace"))
-    if found:
-        return found.group(1) == SOURCE
-    return bool(_RAW.match(text))
+    if peek.source is not None:
+        return peek.source == SOURCE
+    return bool(_RAW.match(peek.head))
 
 
 def load(path: Path, options: LoadOptions) -> ImportBatch:
