@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pdca.api.desk import open as open_desk
-from pdca.errors import InputError
+from pdca.errors import InputError, PdcaError
 from pdca.methods.forecast import VolumeForecast, forecast_volume
 from pdca.methods.forecast.series import daily_counts
 from pdca.methods.staffing import StaffPlan, parse_service_level, plan_week
@@ -43,6 +43,34 @@ def _shrinkage(desk: Any, given: float | None) -> float:
     return 0.0 if options is None else float(options.shrinkage)
 
 
+@dataclass(frozen=True)
+class _Log:
+    """What the plan reads from the store, read once per call."""
+
+    tickets: pd.DataFrame
+    events: pd.DataFrame | None
+    holidays: tuple[date, ...]
+    shrinkage: float | None
+    """From the objectives' ``[staffing]``; None when not asked for."""
+
+
+def _read(
+    store: Path | str | None,
+    log: str | None,
+    objectives: Goals,
+    *,
+    events: bool = False,
+    shrinkage: float | None = None,
+) -> _Log:
+    with open_desk(store, objectives=objectives, log=log) as desk:
+        return _Log(
+            desk.tickets(log),
+            desk.events(log) if events else None,
+            _holidays(desk),
+            _shrinkage(desk, shrinkage) if events else None,
+        )
+
+
 def forecast(
     store: Path | str | None = None,
     *,
@@ -56,11 +84,9 @@ def forecast(
     """Opened tickets ``horizon`` days ahead per ``interval`` (hour, day, week), optionally per
     ``by`` column (service, channel, priority …): the default model (ETS) and the seasonal-naive
     baseline, each with 80 % and 95 % intervals and a rolling-origin backtest."""
-    with open_desk(store, objectives=objectives, log=log) as desk:
-        tickets = desk.tickets(log)
-        holidays = _holidays(desk)
+    got = _read(store, log, objectives)
     return forecast_volume(
-        tickets, interval=interval, horizon=horizon, by=by, holidays=holidays, folds=folds
+        got.tickets, interval=interval, horizon=horizon, by=by, holidays=got.holidays, folds=folds
     )
 
 
@@ -85,6 +111,43 @@ def _week_arrivals(fc: VolumeForecast) -> pd.Series:
     return rates.iloc[:168] if len(rates) >= 168 else rates
 
 
+def _staff(
+    data: _Log,
+    *,
+    service_level: str,
+    model: str,
+    aht: float | None,
+    patience: float | None,
+    shrinkage_given: bool,
+    folds: int,
+) -> Staffing:
+    """The staffing plan from a log already read: the hourly forecast is fitted here, once."""
+    target, answer = parse_service_level(service_level)
+    assert data.events is not None
+    assert data.shrinkage is not None
+    found = measure(data.events, data.tickets)
+    fc = forecast_volume(
+        data.tickets, interval="hour", horizon=7, holidays=data.holidays, folds=folds
+    )
+    aht_s = aht if aht is not None else found.aht_s
+    pat_s = patience if patience is not None else found.patience_s
+    plan = plan_week(
+        _week_arrivals(fc),
+        aht_s=aht_s,
+        target=target,
+        answer_time_s=answer,
+        model=model,
+        patience_s=pat_s if model == "erlang_a" else None,
+        shrinkage=data.shrinkage,
+    )
+    inputs = {
+        "aht_from": "given" if aht is not None else found.aht_from,
+        "patience_from": "given" if patience is not None else found.patience_from,
+        "shrinkage_from": "given" if shrinkage_given else "objectives [staffing]",
+    }
+    return Staffing(plan, fc, inputs)
+
+
 def staff(
     store: Path | str | None = None,
     *,
@@ -101,31 +164,53 @@ def staff(
     answered within 20 s; ``90/4h``), from the hourly forecast and the measured handling time
     (``aht`` seconds overrides it) and patience (``patience`` seconds overrides it); shrinkage
     from the objectives' ``[staffing]`` unless given."""
-    target, answer = parse_service_level(service_level)
-    with open_desk(store, objectives=objectives, log=log) as desk:
-        tickets = desk.tickets(log)
-        events = desk.events(log)
-        holidays = _holidays(desk)
-        shrink = _shrinkage(desk, shrinkage)
-    found = measure(events, tickets)
-    fc = forecast_volume(tickets, interval="hour", horizon=7, holidays=holidays, folds=folds)
-    aht_s = aht if aht is not None else found.aht_s
-    pat_s = patience if patience is not None else found.patience_s
-    plan = plan_week(
-        _week_arrivals(fc),
-        aht_s=aht_s,
-        target=target,
-        answer_time_s=answer,
-        model=model,
-        patience_s=pat_s if model == "erlang_a" else None,
-        shrinkage=shrink,
+    parse_service_level(service_level)  # a bad target fails before the store is read
+    data = _read(store, log, objectives, events=True, shrinkage=shrinkage)
+    return _staff(
+        data, service_level=service_level, model=model, aht=aht, patience=patience,
+        shrinkage_given=shrinkage is not None, folds=folds,
+    )  # fmt: skip
+
+
+@dataclass
+class PlanReview:
+    """The review's plan: the daily forecast and the staffing plan, each fitted once from one
+    reading of the store; ``staffing`` is None when it could not be made (``staffing_error``
+    says why)."""
+
+    forecast: VolumeForecast
+    staffing: Staffing | None
+    staffing_error: str | None = None
+
+
+def review_plan(
+    store: Path | str | None = None,
+    *,
+    log: str | None = None,
+    horizon: int = 28,
+    folds: int = 4,
+    service_level: str = "80/20",
+    staff_folds: int = 2,
+    objectives: Goals = None,
+) -> PlanReview:
+    """The daily forecast ``horizon`` days ahead (backtested over ``folds`` origins) and the
+    staffing plan for ``service_level`` (its hourly forecast backtested over ``staff_folds``),
+    from one reading of the store. A log too short to forecast raises
+    :class:`~pdca.errors.InputError`; a staffing plan that cannot be made is reported in
+    ``staffing_error``, not raised."""
+    parse_service_level(service_level)
+    data = _read(store, log, objectives, events=True)
+    daily = forecast_volume(
+        data.tickets, interval="day", horizon=horizon, holidays=data.holidays, folds=folds
     )
-    inputs = {
-        "aht_from": "given" if aht is not None else found.aht_from,
-        "patience_from": "given" if patience is not None else found.patience_from,
-        "shrinkage_from": "given" if shrinkage is not None else "objectives [staffing]",
-    }
-    return Staffing(plan, fc, inputs)
+    try:
+        staffing = _staff(
+            data, service_level=service_level, model="erlang_a", aht=None, patience=None,
+            shrinkage_given=False, folds=staff_folds,
+        )  # fmt: skip
+    except PdcaError as exc:
+        return PlanReview(daily, None, str(exc))
+    return PlanReview(daily, staffing)
 
 
 def capacity(
@@ -146,17 +231,16 @@ def capacity(
     plan ``agents`` (168 values, Monday 00:00 first; default: the plan :func:`staff` makes) "if
     nothing changes", and with ``leave`` agents fewer in every staffed hour."""
     target, answer = parse_service_level(service_level)
-    with open_desk(store, objectives=objectives, log=log) as desk:
-        tickets = desk.tickets(log)
-        events = desk.events(log)
-        holidays = _holidays(desk)
-    found = measure(events, tickets)
+    data = _read(store, log, objectives, events=True)
+    tickets, holidays = data.tickets, data.holidays
+    assert data.events is not None
+    found = measure(data.events, tickets)
     aht_s = aht if aht is not None else found.aht_s
     pat_s = patience if patience is not None else found.patience_s
     if agents is None:
-        made = staff(
-            store, log=log, service_level=service_level, aht=aht_s, patience=pat_s,
-            objectives=objectives,
+        made = _staff(
+            data, service_level=service_level, model="erlang_a", aht=aht_s, patience=pat_s,
+            shrinkage_given=False, folds=4,
         )  # fmt: skip
         week = made.plan.table["agents"].to_numpy()
     else:

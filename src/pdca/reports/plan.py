@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pdca import api
-from pdca.errors import InputError, PdcaError
+from pdca.errors import InputError
 from pdca.reports.html import Section, chart, finding, paragraph, table
 
 if TYPE_CHECKING:
@@ -20,24 +19,29 @@ if TYPE_CHECKING:
 
 HORIZON_DAYS = 28
 FOLDS = 4
+STAFF_FOLDS = 2
+"""Backtest origins of the hourly forecast behind the staffing plan."""
 SERVICE_LEVEL = "80/1200"
 """80 % of the tickets answered within 1,200 s (20 minutes)."""
 
 
 def plan(ctx: Context) -> Section:
     """Forecast, its backtest against the baseline, and the agents per hour it takes."""
-    from pdca.methods.forecast.chart import forecast_svg  # noqa: PLC0415 (loaded on use)
-    from pdca.methods.staffing.heatmap import heatmap_svg  # noqa: PLC0415
+    from pdca.api.plan import review_plan  # noqa: PLC0415 (statsmodels loads on use)
+    from pdca.render.forecast_chart import forecast_svg  # noqa: PLC0415 (loaded on use)
+    from pdca.render.staffing_heatmap import heatmap_svg  # noqa: PLC0415
     from pdca.reports.review import NotApplicableError  # noqa: PLC0415 (the review imports us)
 
     if ctx.engine.name != "duckdb":
         raise NotApplicableError("the plan is computed on the DuckDB store, not on the export")
-    try:
-        got = api.forecast(
-            ctx.store, log=ctx.log, horizon=HORIZON_DAYS, folds=FOLDS, objectives=ctx.objectives
-        )
+    try:  # one reading of the store; the daily and the hourly forecast each fitted once
+        both = review_plan(
+            ctx.store, log=ctx.log, horizon=HORIZON_DAYS, folds=FOLDS,
+            service_level=SERVICE_LEVEL, staff_folds=STAFF_FOLDS, objectives=ctx.objectives,
+        )  # fmt: skip
     except InputError as exc:  # a log too short to forecast and backtest: said, not a failure
         raise NotApplicableError(f"no forecast: {exc}") from None
+    got = both.forecast
     summary = got.summary()
     group = str(got.frame["group"].iloc[0])
     lines = [
@@ -90,13 +94,9 @@ def plan(ctx: Context) -> Section:
         )
     )
     lines += [paragraph(f"Assumption: {a}", "note") for a in summary["assumptions"]]
-    try:
-        staffing = api.staff(
-            ctx.store, log=ctx.log, service_level=SERVICE_LEVEL, objectives=ctx.objectives,
-            folds=2,
-        )  # fmt: skip
-    except PdcaError as exc:
-        lines.append(paragraph(f"No staffing plan: {exc}", "note"))
+    staffing = both.staffing
+    if staffing is None:
+        lines.append(paragraph(f"No staffing plan: {both.staffing_error}", "note"))
         return Section("plan", "Plan: demand and staffing", "".join(lines))
     planned = staffing.plan.summary()
     lines.append(

@@ -90,7 +90,7 @@ def forecast(
         )  # fmt: skip
         summary = got.summary()
         if fmt is PlanFormat.SVG:
-            from pdca.methods.forecast.chart import forecast_svg  # noqa: PLC0415
+            from pdca.render.forecast_chart import forecast_svg  # noqa: PLC0415
 
             group = str(got.frame["group"].iloc[0])
             svg = forecast_svg(
@@ -151,7 +151,7 @@ def staff(
             *(f"assumption: {a}" for a in plan["assumptions"]),
         ]
         if fmt is PlanFormat.SVG:
-            from pdca.methods.staffing.heatmap import heatmap_svg  # noqa: PLC0415
+            from pdca.render.staffing_heatmap import heatmap_svg  # noqa: PLC0415
 
             svg = heatmap_svg(
                 got.plan.table, title="Agents needed per hour of the week", subtitle=lines[0]

@@ -4,8 +4,9 @@
 * :mod:`.measured` — handling time and patience measured from a log;
 * :mod:`.plan` — agents and positions per hour of the week from forecast arrivals;
 * :mod:`.capacity` — a discrete-event queue fed by pdca's simulator arrival process calibrated
-  to the log: projected backlog and service level of a plan;
-* :mod:`.heatmap` — the weekly heat map (SVG).
+  to the log: projected backlog and service level of a plan.
+
+The weekly heat map (SVG) is drawn by :mod:`pdca.render.staffing_heatmap`.
 """
 
 from __future__ import annotations
