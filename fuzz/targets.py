@@ -1,63 +1,32 @@
-"""Seed inputs, mutations and the call each fuzz target makes.
+"""The fuzz targets: what each one generates, the fast call it makes, and its full path.
 
-A *crash* is any exception other than pdca's own clean errors (:class:`pdca.errors.PdcaError`,
-which the command line prints as one line). The targets read files as ``pdca ingest`` and
-``pdca spc`` do, without a store (the store's own robustness is tested elsewhere).
+A target's *fast* call is what reads the hostile bytes: the connector's ``load(path, options)``
+(reading, limits, canonicalisation, quarantine) and, for every file input, the source detection
+that ``pdca ingest`` runs first; ``load_surveys`` for surveys; ``load_mapping`` (and a round
+trip through ``mapping_to_toml``) for mapping files; ``pdca.api.spc`` for ``pdca spc``. Its *full*
+path (run on a sample of the inputs) goes on as a user would: the batch appended to a fresh
+store, then ``scorecard``, ``kpi`` and ``sla`` through :mod:`pdca.api` — a stored value that makes
+a later command crash is a crash too.
+
+A *crash* is any exception other than pdca's own clean errors (:class:`pdca.errors.PdcaError`
+whose text is one line, which the command line prints as one line).
 """
 
 from __future__ import annotations
 
-import json
 import random
+import shutil
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from fuzz.mutators import json_mutate, kind_of, mutate, mutate_file, splice
+from fuzz.seeds import Seed, all_seeds
 from pdca.ingest.options import LoadOptions
 
-CSV_SEEDS = [
-    (
-        "number,incident_state,sys_mod_count,sys_updated_at,assignment_group\n"
-        "INC1,New,0,03/02/2016 09:00,Group 1\nINC1,Active,1,13/02/2016 10:00,?\n"
-        'INC2,New,0,05/03/2016 09:00,"Group, 2"\nINC2,Resolved,1,25/03/2016 09:00,Group 2\n'
-    ),
-    (
-        'Ticket ID;Updated;Status;Note\nT-1;2021-03-01 10:00:00;New;"multi\nline"\n'
-        "T-1;2021-03-02 10:00:00;Closed;ok\nT-2;2021-03-03T10:00:00Z;New;é\n"
-    ),
-    "case\ttime\tactivity\nA\t2021-01-01 00:00\tOpen\nA\t2021-01-02 00:00\tClose\n",
-]
-XES_SEED = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">'
-    '<string key="concept:name" value="L"/><trace><string key="concept:name" value="T1"/>'
-    '<event><string key="concept:name" value="New"/>'
-    '<date key="time:timestamp" value="2021-03-04T10:00:00+00:00"/>'
-    '<string key="org:resource" value="ann"/><list key="l"><values><int key="i" value="1"/>'
-    '</values></list></event><event><string key="concept:name" value="Closed"/>'
-    '<date key="time:timestamp" value="2021-03-05T10:00:00"/>'
-    '<container key="c"><float key="f" value="NaN"/></container></event></trace></log>\n'
-)
-OCEL_SEED = {
-    "objectTypes": [{"name": "incident", "attributes": []}],
-    "eventTypes": [{"name": "New", "attributes": []}],
-    "objects": [
-        {"id": "T1", "type": "incident", "attributes": [{"name": "p", "time": "2021", "value": 1}]},
-        {"id": "g", "type": "assignment_group", "attributes": [{"name": "name", "value": "G"}]},
-    ],
-    "events": [
-        {
-            "id": "e1",
-            "type": "New",
-            "time": "2021-03-04T10:00:00Z",
-            "attributes": [{"name": "pdca:priority", "value": 2}],
-            "relationships": [
-                {"objectId": "T1", "qualifier": "ticket"},
-                {"objectId": "g", "qualifier": "assignment_group"},
-            ],
-        },
-        {"id": "e2", "type": "Closed", "time": "2021-03-05", "relationships": []},
-    ],
-}
-SPC_SEED = "day,hours,n\n1,3.5,10\n2,4.1,12\n3,2.9,9\n4,5.0,11\n5,3.3,10\n6,4.4,12\n7,3.9,10\n"
+__all__ = ["CHARTS", "TARGETS", "Case", "Target", "json_mutate", "mutate"]
+
 CHARTS = [
     "imr",
     "xbar-r",
@@ -73,133 +42,247 @@ CHARTS = [
     "t",
     "g",
 ]
-SPECIAL = [
-    b'"',
-    b",",
-    b";",
-    b"\n",
-    b"\r",
-    b"\x00",
-    b"\xff",
-    b"\xef\xbb\xbf",
-    b"<",
-    b">",
-    b"/",
-    b"=",
-    b"{",
-    b"}",
-    b"[",
-    b"]",
-    b":",
-    b"1e308",
-    b"-1e308",
-    b"nan",
-    b"inf",
-    b"99999999999999999999",
-    b"9999-12-31 23:59",
-    b"0001-01-01",
-    b"''",
-    b"\\",
-    b"\xe2\x80\xa8",
-    b"&amp;",
-    b"&#0;",
-]
+_SIZED = {"p", "np", "u", "laney-p", "laney-u"}
+_SUBGROUPED = {"xbar-r", "xbar-s"}
 
 
-def mutate(data: bytes, rng: random.Random, rounds: int | None = None) -> bytes:
-    """``data`` with a few random byte-level edits (insert, delete, replace, duplicate, cut)."""
-    out = bytearray(data)
-    for _ in range(rounds if rounds is not None else rng.randint(1, 6)):
-        pos = rng.randint(0, len(out)) if out else 0
-        kind = rng.randrange(6)
-        if kind == 0:
-            out[pos:pos] = rng.choice(SPECIAL)
-        elif kind == 1 and out:
-            del out[pos : pos + rng.randint(1, 8)]
-        elif kind == 2 and out:
-            out[min(pos, len(out) - 1)] = rng.randrange(256)
-        elif kind == 3 and out:
-            end = min(len(out), pos + rng.randint(1, 80))
-            out[pos:pos] = out[pos:end] * rng.randint(1, 3)
-        elif kind == 4:
-            del out[pos:]
+@dataclass
+class Case:
+    """One generated input: its files (relative path -> bytes) and how the target reads them."""
+
+    files: dict[str, bytes]
+    entry: str
+    mutated: str
+    """The file that was mutated."""
+    strategy: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def write(self, root: Path) -> Path:
+        """Write the files under ``root``; the path the target reads."""
+        for name, data in self.files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return root / self.entry
+
+
+Reader = Callable[[Path, Case], Any]
+FullPath = Callable[[Path, Case, Any, Path], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A fuzz target: its seeds' name, what it feeds, its fast call and its full path."""
+
+    name: str
+    feeds: str
+    seeds: str
+    read: Reader
+    full: FullPath | None
+
+    def make(self, rng: random.Random) -> Case:
+        """A mutated copy of one of this target's seeds."""
+        group = all_seeds()[self.seeds]
+        seed: Seed = rng.choice(group)
+        files = dict(seed.files)
+        mutable = sorted(files)
+        name = seed.main if rng.random() < 0.7 or len(mutable) == 1 else rng.choice(mutable)
+        if rng.random() < 0.05:
+            others = [
+                data
+                for s in _all_seed_files()
+                for n, data in s.items()
+                if kind_of(n) == kind_of(name)
+            ]
+            files[name] = splice(files[name], rng.choice(others), rng)
+            strategy = "splice"
         else:
-            out[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4)))
-    return bytes(out)
+            files[name], strategy = mutate_file(name, files[name], rng)
+            if rng.random() < 0.2:
+                files[name], second = mutate_file(name, files[name], rng)
+                strategy = f"{strategy}+{second}"
+        extra = dict(seed.extra)
+        if self.name == "spc" and rng.random() < 0.5:
+            extra["chart"] = rng.choice(CHARTS)
+        return Case(files, seed.entry, name, strategy, extra)
 
 
-def _json_mutate(value: object, rng: random.Random) -> object:
-    choices: list[object] = [None, True, 1, -1.5, 2**70, "x", "", [], {}, "2021-13-45", 1e308]
-    if isinstance(value, dict):
-        out = dict(value)
-        if out and rng.random() < 0.7:
-            key = rng.choice(list(out))
-            out[key] = _json_mutate(out[key], rng)
-        else:
-            out[rng.choice(["id", "type", "time", "name", "value", "x"])] = rng.choice(choices)
-        return out
-    if isinstance(value, list):
-        out_list = list(value)
-        if out_list and rng.random() < 0.7:
-            i = rng.randrange(len(out_list))
-            out_list[i] = _json_mutate(out_list[i], rng)
-        else:
-            out_list.append(rng.choice(choices))
-        return out_list
-    return rng.choice(choices)
+def _all_seed_files() -> list[dict[str, bytes]]:
+    return [s.files for group in all_seeds().values() for s in group]
 
 
-def csv_input(rng: random.Random) -> tuple[bytes, str]:
-    return mutate(
-        rng.choice(CSV_SEEDS).encode(rng.choice(["utf-8", "utf-16", "cp1252"])), rng
-    ), ".csv"
+def _options(root: Path, case: Case) -> LoadOptions:
+    mapping = case.extra.get("mapping")
+    return LoadOptions(log="fuzz", mapping=root / mapping if mapping else None)
 
 
-def xes_input(rng: random.Random) -> tuple[bytes, str]:
-    return mutate(XES_SEED.encode(), rng), ".xes"
+def _connector_reader(source: str) -> Reader:
+    def read(path: Path, case: Case) -> Any:
+        from pdca.ingest.sources import connector, detect_source  # noqa: PLC0415
+
+        if path.is_file():
+            detect_source(path)
+        return connector(source).loader(path, _options(path.parent, case))
+
+    return read
 
 
-def ocel_input(rng: random.Random) -> tuple[bytes, str]:
-    doc: object = OCEL_SEED
-    for _ in range(rng.randint(1, 4)):
-        doc = _json_mutate(doc, rng)
-    data = json.dumps(doc).encode()
-    return (mutate(data, rng, rng.randint(0, 2)) if rng.random() < 0.3 else data), ".json"
-
-
-def spc_input(rng: random.Random) -> tuple[bytes, str]:
-    return mutate(SPC_SEED.encode(), rng), f".{rng.choice(CHARTS)}.csv"
-
-
-def run_csv(path: Path) -> None:
-    from pdca.ingest.sources import load  # noqa: PLC0415
-
-    load(path, "csv", LoadOptions())
-
-
-def run_xes(path: Path) -> None:
-    from pdca.ingest.xes import load  # noqa: PLC0415
-
-    load(path, LoadOptions())
-
-
-def run_ocel(path: Path) -> None:
-    from pdca.ingest.ocel import load  # noqa: PLC0415
-
-    load(path, LoadOptions())
-
-
-def run_spc(path: Path) -> None:
+def _store_commands(store: Path) -> None:
+    """What a user runs after an import: every scorecard, KPI and SLA view."""
     from pdca import api  # noqa: PLC0415
 
-    chart = path.name.split(".")[1]
-    size = "n" if chart in ("p", "np", "u", "laney-p", "laney-u") else None
-    api.spc(path, chart, "hours", size=size)
+    api.scorecard(store=store)
+    api.kpi(store=store)
+    api.sla(store=store)
 
 
-TARGETS: dict[str, tuple[Callable[[random.Random], tuple[bytes, str]], Callable[[Path], None]]] = {
-    "csv": (csv_input, run_csv),
-    "xes": (xes_input, run_xes),
-    "ocel": (ocel_input, run_ocel),
-    "spc": (spc_input, run_spc),
+def _append(store: Path, batch: Any, path: Path) -> None:
+    """The store half of ``pdca ingest`` (``pdca.api.data.ingest`` after the read)."""
+    from pdca.api.data import _derivations, _refuse_if_nothing_fits  # noqa: PLC0415
+    from pdca.engine.store import Store  # noqa: PLC0415
+
+    _refuse_if_nothing_fits(batch.rows_read, len(batch.events), batch.quarantine, path)
+    with Store.open(store) as st:
+        st.append(batch, derive=_derivations())
+
+
+def _connector_full(path: Path, case: Case, batch: Any, store: Path) -> None:
+    _append(store, batch, path)
+    _store_commands(store)
+
+
+def _read_surveys(path: Path, case: Case) -> Any:
+    from pdca.ingest.surveys import load_surveys  # noqa: PLC0415
+
+    return load_surveys(path, log="fuzz")
+
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def _template_store(parent: Path) -> Path:
+    """A store holding the simulated log the surveys are about (built once per process)."""
+    if "store" not in _TEMPLATE:
+        from pdca import api  # noqa: PLC0415
+
+        seed = all_seeds()["store-log"][0]
+        folder = parent / "template"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        log = seed.files[seed.entry]
+        (folder / "log.csv").write_bytes(log)
+        api.ingest(folder / "log.csv", source="csv", store=folder / "store")
+        _TEMPLATE["store"] = folder / "store"
+    return _TEMPLATE["store"]
+
+
+def _surveys_full(path: Path, case: Case, batch: Any, store: Path) -> None:
+    from pdca import api  # noqa: PLC0415
+
+    shutil.copytree(_template_store(store.parent.parent), store)
+    api.ingest_surveys(path, store=store)
+    api.scorecard(store=store)
+    api.kpi(["csat", "nps"], store=store)
+
+
+def _read_mapping(path: Path, case: Case) -> Any:
+    """Read the mapping; what ``mapping_to_toml`` writes of it must read back the same."""
+    from pdca.ingest.mapping import load_mapping, parse_mapping  # noqa: PLC0415
+    from pdca.ingest.mapping_toml import mapping_to_toml  # noqa: PLC0415
+
+    mapping = load_mapping(path)
+    import tomllib  # noqa: PLC0415
+
+    again = parse_mapping(tomllib.loads(mapping_to_toml(mapping)), "written mapping")
+    if again != mapping:
+        raise AssertionError("mapping_to_toml does not read back to the same mapping")
+    return mapping
+
+
+def _mapping_full(path: Path, case: Case, mapping: Any, store: Path) -> None:
+    """The mapping applied to the simulator's canonical log, stored, then the commands."""
+    from pdca.ingest.generic import load  # noqa: PLC0415
+
+    seed = all_seeds()["store-log"][0]
+    log = path.parent / "log.csv"
+    log.write_bytes(seed.files[seed.entry])
+    batch = load(log, LoadOptions(log="fuzz", mapping=path))
+    _connector_full(log, case, batch, store)
+
+
+def _spc_args(case: Case) -> tuple[str, dict[str, Any]]:
+    chart = case.extra.get("chart", "imr")
+    options: dict[str, Any] = {}
+    if chart in _SIZED:
+        options["size"] = "n"
+    if chart in _SUBGROUPED:
+        options["subgroup"] = "sample"
+    return chart, options
+
+
+def _read_spc(path: Path, case: Case) -> Any:
+    from pdca import api  # noqa: PLC0415
+
+    chart, options = _spc_args(case)
+    return api.spc(path, chart, "hours", **options)
+
+
+def _spc_full(path: Path, case: Case, result: Any, store: Path) -> None:
+    """The chart drawn as ``pdca spc --svg`` does."""
+    from pdca import api  # noqa: PLC0415
+
+    chart, options = _spc_args(case)
+    api.control_chart(path, chart, "hours", **options)
+
+
+_EXTRA: dict[str, tuple[str, str, Reader, FullPath | None]] = {
+    "ticket-list": (
+        "ticket-list",
+        "a ticket list (one row per ticket) read by the csv connector with a [dates] mapping",
+        _connector_reader("csv"),
+        _connector_full,
+    ),
+    "surveys": (
+        "surveys",
+        "a survey file (pdca ingest-surveys) read by ingest/surveys.py",
+        _read_surveys,
+        _surveys_full,
+    ),
+    "mapping": (
+        "mapping",
+        "a mapping TOML file read by ingest/mapping.py, written back by ingest/mapping_toml.py",
+        _read_mapping,
+        _mapping_full,
+    ),
+    "spc": ("spc", "a measurement CSV read by pdca spc (pdca.api.spc)", _read_spc, _spc_full),
 }
+
+
+SEEDED = frozenset(
+    {"servicenow", "bpic2013", "csv", "xes", "ocel", "jira", "jira-csv", "zendesk", "glpi"}
+    | {"znuny", "zammad", "osticket", "freshservice"}
+)
+"""The connectors that fuzz/seeds.py builds seeds for."""
+UNSEEDED: list[str] = []
+"""Connectors in the registry without seeds here (third-party ones): not fuzzed, reported."""
+
+
+def _targets() -> dict[str, Target]:
+    from pdca.ingest.sources import connectors  # noqa: PLC0415
+
+    out: dict[str, Target] = {}
+    for c in connectors():
+        if c.name not in SEEDED:
+            UNSEEDED.append(c.name)
+            continue
+        out[c.name] = Target(
+            c.name, c.description, c.name, _connector_reader(c.name), _connector_full
+        )
+    for name, (seeds, feeds, read, full) in _EXTRA.items():
+        out[name] = Target(name, feeds, seeds, read, full)
+    return out
+
+
+TARGETS: dict[str, Target] = _targets()
+"""Every fuzz target by name: each connector in the registry, then ticket lists, surveys,
+mapping files and ``pdca spc``."""
