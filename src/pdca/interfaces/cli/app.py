@@ -30,8 +30,10 @@ COMMAND_GROUPS = (
     "measure",
     "durations",
     "analyse",
+    "problems",
     "control",
     "improve",
+    "rules",
     "plan",
     "report",
     "demo",
@@ -89,6 +91,15 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "analyse",
         "Analyse",
         "Process mining: how tickets really flow (one row per edge / variant / case / ticket).",
+    ),
+    "problems": (
+        "problems",
+        "Analyse",
+        (
+            "Candidate problems: tickets clustered by what they say (TF-IDF, SVD, HDBSCAN), "
+            "ranked by\nvolume or hours lost, with top words and examples; --bursts finds "
+            "bursts of similar\ntickets in a short window (a major incident in the making)."
+        ),
     ),
     "spc": (
         "control",
@@ -149,6 +160,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "improve",
         "Act",
         "The improvement register: initiatives, verification of their effect, suggestions.",
+    ),
+    "rules": (
+        "rules",
+        "Act",
+        "Automation rules: replay routing, escalation, auto-close and priority rules on history.",
     ),
     "user": ("serve", "Web", "Local accounts of the web app: add, passwd, role, list, token."),
 }
