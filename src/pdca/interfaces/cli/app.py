@@ -33,6 +33,7 @@ COMMAND_GROUPS = (
     "problems",
     "control",
     "improve",
+    "rules",
     "plan",
     "report",
     "demo",
@@ -159,6 +160,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "improve",
         "Act",
         "The improvement register: initiatives, verification of their effect, suggestions.",
+    ),
+    "rules": (
+        "rules",
+        "Act",
+        "Automation rules: replay routing, escalation, auto-close and priority rules on history.",
     ),
     "user": ("serve", "Web", "Local accounts of the web app: add, passwd, role, list, token."),
 }
