@@ -134,3 +134,11 @@ class TextClusters:
         scores = points @ centroid
         order = np.argsort(-scores, kind="stable")[:k]
         return [int(rows[i]) for i in order]
+
+    def cohesion(self, cluster: int) -> float:
+        """Mean cosine similarity of the cluster's tickets to its centroid direction (reduced
+        space): near 1 when they say nearly the same thing, low for a loose group."""
+        points = self.embedding_[self.labels_ == cluster]
+        centroid = points.mean(axis=0)
+        norm = float(np.linalg.norm(centroid))
+        return float((points @ centroid).mean() / norm) if norm > 0 else 0.0

@@ -6,6 +6,9 @@ hours_lost
     Sum over the cluster's tickets of their resolution time in hours (opened to final
     resolution); an open ticket counts from its opening to the reference time ``now`` (the end
     of the log), and ``open_tickets`` says how many did.
+cohesion
+    Mean cosine similarity of the cluster's tickets to its centroid (after the SVD): near 1 when
+    they say nearly the same thing; a loose cluster (below about 0.5) is weak evidence.
 reopened_share
     Share of the cluster's tickets reopened at least once (empty when reopens are unknown).
 top_words
@@ -60,6 +63,7 @@ def cluster_table(model: TextClusters, info: TicketInfo, *, rank: str = "volume"
             "cluster": cluster,
             "tickets": len(members),
             "share": len(members) / total,
+            "cohesion": model.cohesion(cluster),
         }
         if info.hours is not None:
             row["hours_lost"] = float(np.nansum(info.hours.to_numpy(dtype=float)[members]))
