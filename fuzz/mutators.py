@@ -217,6 +217,55 @@ def mutate_json(data: bytes, rng: random.Random) -> bytes:
     return mutate(out, rng, rng.randint(1, 2)) if rng.random() < 0.2 else out
 
 
+TOML_VALUES = [
+    '""',
+    '"x"',
+    '"%Y-%m-%d %H:%M:%S"',
+    '"%s"',
+    '"%Q"',
+    '"%d/%m/%Y"',
+    '"Europe/Amsterdam"',
+    '"Mars/Olympus"',
+    '"utf-16"',
+    '"no-such-codec"',
+    '"\\u0000"',
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1e308",
+    "nan",
+    "inf",
+    "true",
+    "[]",
+    '["a", "a"]',
+    "[1, 2]",
+    "{}",
+    '{ column = "x" }',
+    "1979-05-27T07:32:00Z",
+]
+
+
+def mutate_toml(data: bytes, rng: random.Random) -> bytes:
+    """Replace the value of ``key = value`` lines, rename keys, or duplicate/drop lines."""
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    assignments = [i for i, line in enumerate(lines) if "=" in line]
+    for _ in range(rng.randint(1, 3)):
+        if not assignments:
+            break
+        i = rng.choice(assignments)
+        key, _, _ = lines[i].partition("=")
+        kind = rng.randrange(4)
+        if kind == 0:
+            lines[i] = f"{key}= {rng.choice(TOML_VALUES)}"
+        elif kind == 1:
+            lines[i] = f"{rng.choice(JSON_KEYS)} = {lines[i].partition('=')[2]}"
+        elif kind == 2:
+            lines.insert(i, lines[i])
+        else:
+            lines[i] = f"{key}= {rng.choice(lines).partition('=')[2] or '1'}"
+    return "\n".join(lines).encode()
+
+
 def splice(data: bytes, other: bytes, rng: random.Random) -> bytes:
     """The start of ``data`` followed by the end of ``other`` (another seed's file)."""
     return data[: rng.randint(0, len(data))] + other[rng.randint(0, len(other)) :]
@@ -226,6 +275,7 @@ Mutator = Callable[[bytes, random.Random], bytes]
 BY_KIND: dict[str, list[tuple[str, Mutator, int]]] = {
     "json": [("json", mutate_json, 6), ("bytes", mutate, 2), ("lines", mutate_lines, 1)],
     "delimited": [("fields", mutate_fields, 4), ("lines", mutate_lines, 3), ("bytes", mutate, 3)],
+    "toml": [("toml", mutate_toml, 6), ("lines", mutate_lines, 2), ("bytes", mutate, 2)],
     "text": [("bytes", mutate, 5), ("lines", mutate_lines, 3)],
 }
 """File kind -> (strategy name, mutator, weight)."""
@@ -237,6 +287,8 @@ def kind_of(name: str) -> str:
         return "json"
     if name.endswith((".csv", ".tsv", ".txt")):
         return "delimited"
+    if name.endswith(".toml"):
+        return "toml"
     return "text"
 
 
