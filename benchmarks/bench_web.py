@@ -1,19 +1,25 @@
 """Web app load benchmark: 20 concurrent users on a ~1M-event store while an import runs.
 
-    .venv/bin/python benchmarks/bench_web.py [--users 20] [--rounds 10] [--max-seconds 600]
+    .venv/bin/python benchmarks/bench_web.py [--users 20] [--rounds 10] [--think 1]
+        [--max-seconds 600]
 
 Simulates the store once into a cache folder (``--cache``, default
 ``~/.cache/pdca/bench_web``; 208,000 tickets over two years, 1.13M events: at least 1M — the time it
 took is printed and kept), adds an admin with an API token, and starts ``pdca serve`` on a free
 port of 127.0.0.1 in a subprocess. Each user is a thread with its own ``httpx`` client and
-bearer token. Pages: the scorecard (``/``), the MTTR KPI page (``/kpis/mttr``) and the SLA page
-(``/sla``), and their REST counterparts. Every page is requested once first (cold: computed
-after opening the store), then timed:
+bearer token; before each request a user waits ``--think`` seconds on average (uniform from
+half to one and a half times it; 0: back to back, the server saturated). Pages: the scorecard
+(``/``), the MTTR KPI page (``/kpis/mttr``) and the SLA page (``/sla``), and their REST
+counterparts. ``pdca serve`` warms the usual pages in the background when it starts
+(pdca/web/warm.py). Every route is requested once first (cold: computed unless the warm-up got
+there first, or waiting for it), then timed:
 
 1. *quiet*: each user asks each page ``--rounds`` times, in a shuffled order;
 2. *import*: the same while the web app's import path (``POST /api/imports``, a staged copy of
    the store, then the desk is swapped) imports another simulated log of ``--import-tickets``
-   tickets into the same store; timed requests stop when the import ends or the rounds are done.
+   tickets into the same store; timed requests stop when the import ends (it includes warming
+   the new desk before it goes live) or the rounds are done;
+3. *after*: two rounds on the new desk.
 
 Bounded: at most ``users x rounds x 6`` timed requests a phase, and the whole run stops at
 ``--max-seconds`` (requests still running finish with a 60 s timeout). Prints p50/p95/max per
@@ -178,12 +184,16 @@ def user(
     timings: Timings,
     stop: threading.Event,
     seed: int,
+    think: float = 0.0,
 ) -> None:
     order = [p for _ in range(rounds) for p in paths]
-    random.Random(seed).shuffle(order)
+    chance = random.Random(seed)
+    chance.shuffle(order)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=TIMEOUT) as client:
         for route, path in order:
+            if think and stop.wait(chance.uniform(0.5, 1.5) * think):
+                return
             if stop.is_set():
                 return
             began = time.perf_counter()
@@ -199,12 +209,20 @@ def user(
 
 
 def run_phase(
-    base: str, token: str, log: str, users: int, rounds: int, stop: threading.Event
+    base: str,
+    token: str,
+    log: str,
+    users: int,
+    rounds: int,
+    stop: threading.Event,
+    think: float = 0.0,
 ) -> tuple[Timings, float]:
     timings = Timings()
     threads = [
         threading.Thread(
-            target=user, args=(base, token, routes(log), rounds, timings, stop, i), daemon=True
+            target=user,
+            args=(base, token, routes(log), rounds, timings, stop, i, think),
+            daemon=True,
         )
         for i in range(users)
     ]
@@ -236,6 +254,17 @@ def report(title: str, timings: Timings, wall: float) -> None:
             f"  {route:<22}{len(ms):>6}{percentile(ms, 0.5):>10.0f}{percentile(ms, 0.95):>10.0f}"
             f"{max(ms):>10.0f}  {said}"
         )
+
+
+def sample_memory(pid: int, stop: threading.Event, peak: dict[str, float]) -> None:
+    """The server's resident memory, sampled every half second (peak in MiB)."""
+    import psutil  # noqa: PLC0415 (a dev dependency)
+
+    process = psutil.Process(pid)
+    while not stop.wait(0.5):
+        with contextlib.suppress(psutil.Error):
+            rss = process.memory_info().rss / 2**20
+            peak["MiB"] = max(peak.get("MiB", 0.0), rss)
 
 
 def start_import(base: str, token: str, path: Path) -> int:
@@ -278,6 +307,13 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=TICKETS)
     parser.add_argument("--import-tickets", type=int, default=30_000)
     parser.add_argument("--max-seconds", type=float, default=600.0)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="Mean seconds a user waits before each request (uniform, 0.5 to 1.5 times it); "
+        "0: each user asks again as soon as an answer arrives (a closed loop at saturation).",
+    )
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "pdca" / "bench_web")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -295,8 +331,14 @@ def main() -> None:
         token = admin_token(store)
         server = start_server(store, work)
         stop = threading.Event()
+        peak: dict[str, float] = {}
+        sampler = threading.Thread(
+            target=sample_memory, args=(server.process.pid, stop, peak), daemon=True
+        )
+        sampler.start()
         deadline = threading.Timer(args.max_seconds, stop.set)
         deadline.start()
+        print(f"users think {args.think} s on average between requests (--think)")
         try:
             log = "simulated_incidents"
             began = time.perf_counter()
@@ -305,7 +347,9 @@ def main() -> None:
             report("cold (first request of each route, one user)", cold, 0.0)
             opened = time.perf_counter() - began
             print(f"  (the server opened the store and computed them in {opened:.1f} s)")
-            quiet, wall = run_phase(server.url, token, log, args.users, args.rounds, stop)
+            quiet, wall = run_phase(
+                server.url, token, log, args.users, args.rounds, stop, args.think
+            )
             report(f"quiet: {args.users} users", quiet, wall)
             job = start_import(server.url, token, upload)
             finished = threading.Event()
@@ -318,7 +362,7 @@ def main() -> None:
             wall_began = time.perf_counter()
             rounds_done = 0
             while not finished.is_set() and not stop.is_set():
-                part, _ = run_phase(server.url, token, log, args.users, 1, finished)
+                part, _ = run_phase(server.url, token, log, args.users, 1, finished, args.think)
                 for route, values in part.seconds.items():
                     during.seconds[route].extend(values)
                 for route, errors in part.errors.items():
@@ -340,10 +384,12 @@ def main() -> None:
                 )
             else:
                 print("\nthe import had not finished when the run's time was up")
-            after, wall = run_phase(server.url, token, log, args.users, 2, stop)
+            after, wall = run_phase(server.url, token, log, args.users, 2, stop, args.think)
             report(f"after the import (new desk): {args.users} users", after, wall)
         finally:
             deadline.cancel()
+            stop.set()
+            print(f"\nserver's peak resident memory: {peak.get('MiB', 0.0):,.0f} MiB")
             server.stop()
             tail = server.log.read_text()[-1500:]
             if "Traceback" in tail:

@@ -30,6 +30,8 @@ is computed on the visible tickets only, as if the store held nothing else.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -37,11 +39,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 import pandas as pd
 
 from pdca.api.common import choose_log, resolve_objectives
+from pdca.api.desk_memo import Memo, Unkeyable, freeze
 from pdca.api.desk_scope import Scope, visible
 from pdca.engine.choice import EngineSettings, open_for_analysis
 from pdca.engine.store import Store
@@ -50,6 +53,8 @@ from pdca.methods.kpi.definition import Inputs
 from pdca.model.objectives import Resolved
 from pdca.model.schema import Col
 
+P = ParamSpec("P")
+R = TypeVar("R")
 Goals = Path | str | Resolved | None
 """An objectives file, what :func:`resolve_objectives` found, or None (look it up)."""
 _ORDER = (Col.LOG, Col.CASE_ID, Col.TIMESTAMP, "seq", "import_id", "row")
@@ -70,6 +75,8 @@ class _Opened:
         self.closed = False
         self.builds = 0
         """How many KPI inputs were built (each log and scope, once per thread)."""
+        self.memo = Memo()
+        """The answers given so far (a desk answers from the data as it was when it opened)."""
 
     @contextmanager
     def reading(self) -> Iterator[tuple[Any, dict[Any, Inputs]]]:
@@ -120,6 +127,26 @@ class _Tables:
     surveys: Any
     kept: Callable[[str], Any] | None
     """The tables the import kept for the whole log; None when scoped (they cover every ticket)."""
+
+
+def _remembered(method: Callable[P, R]) -> Callable[P, R]:
+    """Keep ``method``'s answers in the desk's memo (:mod:`pdca.api.desk_memo`): the same
+    question on the same desk (scope, log, arguments) is computed once and then copied."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def remembered(*args: P.args, **kwargs: P.kwargs) -> R:
+        self = cast(Desk, args[0])
+        try:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            asked = {k: v for k, v in bound.arguments.items() if k != "self"}
+            key = (method.__name__, id(self._shared), freeze(self._scope), self._log, freeze(asked))
+        except (Unkeyable, TypeError):
+            return method(*args, **kwargs)
+        return self._opened.memo.answer(key, lambda: method(*args, **kwargs))
+
+    return remembered
 
 
 class Desk:
@@ -240,6 +267,7 @@ class Desk:
         return found
 
     # -- Measure -------------------------------------------------------------------------------
+    @_remembered
     def kpi(
         self,
         kpis: Sequence[str] = (),
@@ -267,6 +295,7 @@ class Desk:
                 options=options,
             )
 
+    @_remembered
     def kpi_tickets(
         self,
         kpi: str,
@@ -294,6 +323,7 @@ class Desk:
                 options=options,
             )
 
+    @_remembered
     def scorecard(self, *, log: str | None = None, period: str = "month") -> pd.DataFrame:
         """:func:`pdca.api.scorecard` on this desk (kept beside a DuckDB store until the data,
         the objectives, the scope or pdca's code change)."""
@@ -310,6 +340,7 @@ class Desk:
                 scope=[s.key() for s in self._scope],
             )
 
+    @_remembered
     def sla(
         self,
         *,
@@ -328,6 +359,7 @@ class Desk:
             frame = sla_frame(inputs, clock, running=running, breached=breached)
         return _sla_top(frame, top, urgent=not (running or breached), resolved=self.objectives)
 
+    @_remembered
     def sla_summary(
         self, clocks: pd.DataFrame | None = None, *, log: str | None = None
     ) -> pd.DataFrame:
@@ -349,23 +381,39 @@ class Desk:
 
         return most_urgent(self.sla(log=log) if clocks is None else clocks, only_urgent=only_urgent)
 
+    @_remembered
     def sla_clocks(
-        self, state: str, clocks: pd.DataFrame | None = None, *, log: str | None = None
+        self,
+        state: str,
+        clocks: pd.DataFrame | None = None,
+        *,
+        log: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> pd.DataFrame:
         """The clocks behind one count of :func:`pdca.api.measure.sla_summary` (``clocks``,
         ``met``, ``breached``, ``running`` within the target, ``about_to_breach``), most urgent
         first (:func:`pdca.api.measure.most_urgent`), of ``clocks`` (default: this desk's
-        :meth:`sla`), declaring the objectives like :meth:`sla`."""
+        :meth:`sla`), declaring the objectives like :meth:`sla`. With ``limit``: at most that
+        many of them after the first ``offset``, and ``attrs["total"]`` says how many there are."""
         from pdca.api.measure import SUMMARY_COUNTS, _states, most_urgent  # noqa: PLC0415
 
         if state not in SUMMARY_COUNTS:
             raise InputError(f"unknown clock state {state!r}", f"use {', '.join(SUMMARY_COUNTS)}")
+        if (limit is not None and limit < 0) or offset < 0:
+            raise InputError("limit and offset count clocks", "give numbers of 0 or more")
+        if limit is not None:
+            every = self.sla_clocks(state, clocks, log=log)
+            shown = every.iloc[offset : offset + limit].reset_index(drop=True)
+            shown.attrs = {**every.attrs, "total": len(every)}
+            return shown
         if clocks is None:
             clocks = self.sla(log=log)
         chosen = clocks[_states(clocks)[state].to_numpy()]
         chosen.attrs = dict(clocks.attrs)
         return most_urgent(chosen).reset_index(drop=True)
 
+    @_remembered
     def sla_agreement(self, *, log: str | None = None) -> dict[str, Any]:
         """:func:`pdca.api.sla_agreement` on this desk."""
         from pdca.api.measure import OBJECTIVES_ATTR  # noqa: PLC0415
@@ -379,6 +427,7 @@ class Desk:
         record[OBJECTIVES_ATTR] = self.objectives.metadata()
         return record
 
+    @_remembered
     def sla_capability(
         self,
         *,
@@ -425,6 +474,7 @@ class Desk:
         chosen: pd.DataFrame = found.charts if charts else found.signals
         return chosen
 
+    @_remembered
     def monitor_details(
         self,
         *,
@@ -462,6 +512,7 @@ class Desk:
             )
 
     # -- Analyse -------------------------------------------------------------------------------
+    @_remembered
     def mine_parts(
         self,
         view: str,
@@ -522,6 +573,7 @@ class Desk:
         )
         return pick_part(view, parts, part)
 
+    @_remembered
     def process_map(
         self,
         *,
@@ -555,6 +607,7 @@ class Desk:
                 objectives=goals,
             )
 
+    @_remembered
     def column_values(self, column: str, *, log: str | None = None, limit: int = 12) -> list[str]:
         """:func:`pdca.api.analyse.column_values` on this desk."""
         with self._opened.reading() as (st, _):
@@ -567,6 +620,7 @@ class Desk:
         return [str(v) for v in frame[column]]
 
     # -- Data ----------------------------------------------------------------------------------
+    @_remembered
     def status(self) -> pd.DataFrame:
         """:func:`pdca.status`: one row per log (a scoped desk counts its visible tickets and
         events only, and lists only the logs where it sees some)."""

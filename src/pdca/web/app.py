@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from pdca.errors import PdcaError
 from pdca.records import open_records
 from pdca.version import __version__
 from pdca.web import errors
@@ -20,13 +22,26 @@ from pdca.web.settings import WebSettings
 from pdca.web.state import WebState
 
 STATIC = Path(__file__).with_name("static")
+LOG = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On shutdown: close the store's desk and the records database."""
-    yield
+    """On start, with the ``warm`` setting: open the store's desk and ask it the usual pages'
+    questions in the background (:mod:`pdca.web.warm`). On shutdown: close the store's desk and
+    the records database."""
     web: WebState = app.state.web
+    if web.settings.warm:
+        from pdca.web.desk import open_shared  # noqa: PLC0415
+        from pdca.web.warm import warm_in_background  # noqa: PLC0415
+
+        try:
+            desk = open_shared(web)
+        except PdcaError as exc:  # no store yet: the pages say so; nothing to warm
+            LOG.info("nothing to warm: %s", exc)
+        else:
+            warm_in_background(desk)
+    yield
     close = getattr(web.desk, "close", None)
     if callable(close):
         close()

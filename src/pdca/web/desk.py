@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 
 from pdca.web.auth import Principal, Viewer
-from pdca.web.state import state
+from pdca.web.state import WebState, state
 
 
 class ApiDesk:
@@ -55,7 +55,11 @@ def open_desk(store: Path) -> Any:
 
 def shared_desk(request: Request) -> Any:
     """The app's one desk, opened on first use (then kept until the app stops)."""
-    web = state(request)
+    return open_shared(state(request))
+
+
+def open_shared(web: WebState) -> Any:
+    """``web``'s one desk, opened now unless it is open already."""
     if web.desk is None:
         with _OPENING:
             if web.desk is None:

@@ -222,15 +222,23 @@ class Jobs:
         link.replace(target)
         self.swap_desk(stage)
 
-    def swap_desk(self, root: Path | None = None) -> None:
+    def swap_desk(self, root: Path | None = None, *, warm_first: bool = True) -> None:
         """Open a new desk on ``root`` (default: the folder read now) with the objectives the
-        store resolves now, make it the app's, and retire the old one."""
+        store resolves now, make it the app's, and retire the old one. With the app's ``warm``
+        setting the new desk first answers the usual pages (:mod:`pdca.web.warm`), so pages
+        keep answering from the old desk, quickly, until the new one can; without
+        ``warm_first`` (new objectives must show at once) it is swapped in first and warmed in
+        the background."""
         import pdca  # noqa: PLC0415
         from pdca.api.common import resolve_objectives  # noqa: PLC0415
 
         root = root or self.live_root
         objectives = resolve_objectives(None, store=self.web.store)
         new = pdca.open(root, objectives=objectives)
+        if self.web.settings.warm and warm_first:
+            from pdca.web.warm import warm  # noqa: PLC0415
+
+            warm(new)
         with self._lock:
             old, old_root = self.web.desk, self.live_root
             self.web.desk, self.live_root = new, root
@@ -239,6 +247,10 @@ class Jobs:
             timer = threading.Timer(self.retire_after, _retire, (old, stale))
             timer.daemon = True
             timer.start()
+        if self.web.settings.warm and not warm_first:
+            from pdca.web.warm import warm_in_background  # noqa: PLC0415
+
+            warm_in_background(new)
 
 
 def _retire(desk: Any, folder: Path | None) -> None:

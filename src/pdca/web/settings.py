@@ -25,3 +25,7 @@ class WebSettings:
     login_failures_per_address: int = 20
     login_window_minutes: float = 15.0
     title: str = "pdca"
+    warm: bool = False
+    """Ask the usual pages' questions in the background when the app starts, and on a new desk
+    before it replaces the old one after an import or an objectives change
+    (:mod:`pdca.web.warm`). `pdca serve` turns it on (``--no-warm`` turns it off)."""

@@ -83,6 +83,7 @@ def _serve(store: Path, port: int) -> None:
     with user_errors():
         from pdca.web.demo import DEMO_ADMIN, demo_admin  # noqa: PLC0415 (web loads on use)
         from pdca.web.server import serve  # noqa: PLC0415
+        from pdca.web.settings import WebSettings  # noqa: PLC0415
 
         password = demo_admin(store)
         typer.echo(
@@ -90,4 +91,4 @@ def _serve(store: Path, port: int) -> None:
             f"{password} (shown once; change it with `{_program()} user passwd {DEMO_ADMIN} "
             f"--store {shlex.quote(str(store))}`). Ctrl-C stops it."
         )
-        serve(store, host="127.0.0.1", port=port)
+        serve(store, host="127.0.0.1", port=port, settings=WebSettings(warm=True))

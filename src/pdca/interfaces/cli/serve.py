@@ -55,6 +55,14 @@ def serve_command(
             "(comma-separated), e.g. 127.0.0.1.",
         ),
     ] = None,
+    warm: Annotated[
+        bool,
+        typer.Option(
+            "--warm/--no-warm",
+            help="Compute the usual pages in the background at start and before an import's "
+            "data goes live, so visitors get them from memory.",
+        ),
+    ] = True,
 ) -> None:
     """Serve the web app (scorecard, KPIs, SLA, improvement register…) on http://HOST:PORT.
 
@@ -72,7 +80,7 @@ def serve_command(
             where,
             host=host,
             port=port,
-            settings=WebSettings(secure_cookies=secure_cookies),
+            settings=WebSettings(secure_cookies=secure_cookies, warm=warm),
             forwarded_allow_ips=forwarded_allow_ips,
             allow_remote=allow_remote,
         )

@@ -148,7 +148,7 @@ def save(request: Request, records: Session, who: str, text: str) -> dict[str, l
         {"parts": sorted(goals.model_fields_set), "before": before, "after": text},
     )
     if (state(request).store / "pdca.duckdb").is_file():  # else there is no desk to renew
-        jobs_of(state(request)).swap_desk()
+        jobs_of(state(request)).swap_desk(warm_first=False)
     return {}
 
 

@@ -66,10 +66,8 @@ def summary_rows(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """``pdca sla --summary`` of the log (or of its ``clocks`` already read) as rows, and the
     objectives in force."""
-    if clocks is None:
-        clocks = desk.sla(log=log)
-    summary = desk.sla_summary(clocks)
-    return records(summary, SUMMARY_COLUMNS), objectives_of(clocks)
+    summary = desk.sla_summary(clocks, log=log)
+    return records(summary, SUMMARY_COLUMNS), objectives_of(summary)
 
 
 def clock_rows(
@@ -77,9 +75,8 @@ def clock_rows(
 ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
     """The clocks behind one summary count (``running``, ``about_to_breach``, ``breached``),
     most urgent first: one page of them, how many there are, and the objectives in force."""
-    chosen = desk.sla_clocks(state, clocks, log=log)
-    shown = chosen.iloc[offset : offset + limit]
-    return records(shown, CLOCK_COLUMNS), len(chosen), objectives_of(chosen)
+    shown = desk.sla_clocks(state, clocks, log=log, limit=limit, offset=offset)
+    return records(shown, CLOCK_COLUMNS), int(shown.attrs["total"]), objectives_of(shown)
 
 
 def group_rows(desk: Any, log: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -401,11 +401,8 @@ def kpi_page(
     if name is None:
         raise HTTPException(404, "The store holds no log yet.")
     offered = allowed_breakdowns(kpi)
-    by = check_by(kpi, by) or (offered[0] if offered else None)
-    options = chosen_options(kpi, statistic, view)
-    trend = trend_view(desk, name, kpi, period=period, options=options)
-    chart = chart_view(desk, name, kpi, period)
-    breakdown = breakdown_view(desk, name, kpi, by, options) if by else []
+    by = check_by(kpi, by) or default_breakdown(kpi)
+    trend, chart, breakdown = kpi_page_views(desk, name, kpi, period, by, statistic, view)
     return page(
         request,
         "kpi.html",
@@ -428,6 +425,30 @@ def kpi_page(
         breakdown=breakdown,
         drillable=drillable(kpi, view),
     )
+
+
+def kpi_page_views(
+    desk: Any,
+    name: str,
+    kpi: str,
+    period: str,
+    by: str | None,
+    statistic: str | None = None,
+    view: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """What the KPI page shows of ``kpi``: its trend, its control chart and its breakdown by
+    ``by`` (the page's handler and the app's warm-up, :mod:`pdca.web.warm`, both ask this)."""
+    options = chosen_options(kpi, statistic, view)
+    trend = trend_view(desk, name, kpi, period=period, options=options)
+    chart = chart_view(desk, name, kpi, period)
+    breakdown = breakdown_view(desk, name, kpi, by, options) if by else []
+    return trend, chart, breakdown
+
+
+def default_breakdown(kpi: str) -> str | None:
+    """The breakdown the KPI page shows when none is asked for."""
+    offered = allowed_breakdowns(kpi)
+    return offered[0] if offered else None
 
 
 def drillable(kpi: str, view: str | None) -> bool:

@@ -111,13 +111,12 @@ def sla(
     log = log or logs[0]
     if log not in logs:
         raise HTTPException(404, "there is no such log in the store")
-    clocks = desk.sla(log=log)
-    summary, objectives = summary_rows(desk, log, clocks)
+    summary, objectives = summary_rows(desk, log)
     numbers = {"rp": rp, "up": up, "bp": bp}
     lists = []
     for state, key, title, order in LISTS:
         number = numbers[key]
-        rows, total, _ = clock_rows(desk, log, state, PAGE_SIZE, (number - 1) * PAGE_SIZE, clocks)
+        rows, total, _ = clock_rows(desk, log, state, PAGE_SIZE, (number - 1) * PAGE_SIZE)
         lists.append(
             {
                 "state": state,
