@@ -16,7 +16,7 @@ n·μ + j·θ each step, and abandons itself at rate θ. From these:
 * P(abandon) = θ·E[queue]/λ (abandonments per unit time over arrivals);
 * service level SL(t) = P(answered within t) — the share of *all* arrivals answered (not
   abandoned) within t, computed as the absorption probability of the tagged ticket's queue
-  position in "answered" by time t (a small matrix exponential);
+  position in "answered" by time t (the action of a sparse matrix exponential);
 * mean wait E[queue]/λ (Little) and occupancy = λ·(1 − P(abandon))/(n·μ).
 
 :func:`p_wait_closed_form` is Mandelbaum & Zeltyn's closed form, through Erlang B and the
@@ -30,7 +30,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import expm  # type: ignore[import-untyped, unused-ignore]
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped, unused-ignore]
+from scipy.sparse.linalg import expm_multiply  # type: ignore[import-untyped, unused-ignore]
 from scipy.special import gammainc, gammaln  # type: ignore[import-untyped, unused-ignore]
 
 from pdca.errors import ConfigError, InputError
@@ -90,15 +91,17 @@ def _answered_within(pi: np.ndarray, agents: int, aht: float, patience: float, t
         return served_now
     mu, theta = 1.0 / aht, 1.0 / patience
     m = len(queue)  # j = 0 … m − 1 tickets ahead; states: j, then answered, then abandoned
-    q = np.zeros((m + 2, m + 2))
+    rows, cols, vals = [], [], []
     for j in range(m):
         move = agents * mu + j * theta
-        q[j, j - 1 if j > 0 else m] = move
-        q[j, m + 1] = theta
-        q[j, j] = -(move + theta)
+        rows += [j, j, j]
+        cols += [j - 1 if j > 0 else m, m + 1, j]
+        vals += [move, theta, -(move + theta)]
+    q = coo_matrix((vals, (rows, cols)), shape=(m + 2, m + 2)).tocsr()
     start = np.zeros(m + 2)
     start[:m] = queue
-    end = start @ expm(q * t)
+    # the row vector start·exp(Q·t), as the action of exp(Qᵀ·t) on a vector (sparse)
+    end = expm_multiply(q.T.tocsr() * t, start)
     return served_now + float(end[m])
 
 
@@ -142,15 +145,18 @@ def staffing(
     service_level: float = 0.8,
     max_abandon: float | None = None,
 ) -> ErlangA:
-    """The fewest agents whose service level (and abandonment, when capped) meet the targets."""
+    """The fewest agents whose service level (and abandonment, when capped) meet the targets.
+
+    Both rise (abandonment falls) with every agent added, so the count is found by doubling
+    until the targets are met and then bisecting."""
     if not 0 < service_level < 1:
         raise ConfigError(f"service_level is a share between 0 and 1, got {service_level!r}")
     if contacts <= 0:
         return performance(
             1, contacts=0, period=period, aht=aht, patience=patience, answer_time=answer_time
         )
-    agents = 1
-    while True:
+
+    def meets(agents: int) -> ErlangA | None:
         got = performance(
             agents,
             contacts=contacts,
@@ -159,11 +165,25 @@ def staffing(
             patience=patience,
             answer_time=answer_time,
         )
-        if got.service_level >= service_level and (
+        ok = got.service_level >= service_level and (
             max_abandon is None or got.p_abandon <= max_abandon
-        ):
-            return got
-        agents += 1
+        )
+        return got if ok else None
+
+    # both targets improve with every agent added: double until met, then halve the gap
+    low, high = 0, 1
+    found = meets(high)
+    while found is None:
+        low, high = high, high * 2
+        found = meets(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        got = meets(middle)
+        if got is None:
+            low = middle
+        else:
+            high, found = middle, got
+    return found
 
 
 def erlang_b(agents: int, load: float) -> float:
