@@ -157,10 +157,21 @@ def ingest(
     store: Path | str | None = None,
     options: LoadOptions | None = None,
     progress: Progress = _noop,
+    bulk: bool | None = None,
 ) -> ImportReport:
-    """Import one file into the store and return its data-quality report."""
+    """Import one file into the store and return its data-quality report. ``bulk`` (default:
+    ``PDCA_BULK``) takes the engine's bulk path for the files that support it
+    (docs/bulk-import.md)."""
     path = Path(path)
     options = options or LoadOptions()
+    from pdca.ingest.bulk_csv import wanted  # noqa: PLC0415 (loaded on use)
+
+    if wanted(bulk):
+        from pdca.api.bulk_ingest import ingest_bulk  # noqa: PLC0415
+
+        done = ingest_bulk(path, source=source, store=store, options=options, progress=progress)
+        if isinstance(done, ImportReport):
+            return done
     progress("reading")
     from pdca.ingest.sources import load as load_source  # noqa: PLC0415 (loaded on use)
 
