@@ -233,8 +233,8 @@ def _episodes(
         m = int(found.desk_count[best])
         out.append(
             {
-                "start": start + pd.to_timedelta(float(first), unit="h"),
-                "end": start + pd.to_timedelta(float(hi), unit="h"),
+                "start": (start + pd.to_timedelta(float(first), unit="h")).round("s"),
+                "end": (start + pd.to_timedelta(float(hi), unit="h")).round("s"),
                 "tickets": inside,
                 "peak_window_tickets": int(count[best]),
                 "desk_tickets_in_window": m,
