@@ -243,3 +243,39 @@ def test_a_page_answers_while_an_import_runs(small: tuple[FastAPI, Path, Path]) 
     assert jobs.wait(job.id).state == "done"
     assert viewer.get("/").status_code == 200  # and after the swap
     assert max(times) < 10
+
+
+def test_a_body_past_the_limit_is_refused_before_any_form_is_parsed(
+    small: tuple[FastAPI, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sent without a length (chunked) and with a wrong CSRF token: the CSRF check would parse
+    the whole form first and answer 403; the body cap stops it at the limit with 413."""
+    app, _, _ = small
+    monkeypatch.setenv("PDCA_WEB_UPLOAD_MAX", "1000")
+    analyst = user(app, "analyst")
+    boundary = "pdcaboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nwrong\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield head
+        for _ in range(64):
+            yield b"a,b\n" * 2**14  # 64 KiB each: 4 MiB in all, past 1,000 bytes + 1 MiB slack
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    answer = analyst.post(
+        "/imports/upload",
+        content=chunks(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert answer.status_code == 413, answer.text
+    assert "limit" in answer.text
+    small_form = analyst.post(
+        "/imports/upload",
+        content=head + b"a,b\n" + f"\r\n--{boundary}--\r\n".encode(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert small_form.status_code == 403  # under the limit: the CSRF check answers

@@ -15,7 +15,9 @@ from pdca.records import open_records
 from pdca.version import __version__
 from pdca.web import errors
 from pdca.web.api import routers as api_routers
+from pdca.web.api.imports import upload_limit
 from pdca.web.auth import csrf_guard
+from pdca.web.bodylimit import BodyLimit
 from pdca.web.pages import routers as page_routers
 from pdca.web.security import SecurityHeaders
 from pdca.web.settings import WebSettings
@@ -71,6 +73,7 @@ def create_app(
     )
     app.state.web = WebState(store=store, records=records, settings=settings)
     errors.install(app)
+    app.add_middleware(BodyLimit, limit=upload_limit)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (*page_routers(), *api_routers()):

@@ -186,7 +186,7 @@ async def csrf_guard(request: Request) -> None:
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        form = await request.form()
+        form = await request.form(max_files=2, max_fields=50)
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if info is None or not sent or not hmac.compare_digest(sent, info.csrf):
