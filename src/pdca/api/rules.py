@@ -45,12 +45,18 @@ def replay_result(
     objectives: Path | str | Resolved | None = None,
     resamples: int = 1000,
     seed: int = 0,
+    pass_on_hours: float | None = None,
 ) -> tuple[Replay, Resolved]:
     """The :class:`~pdca.methods.rules.replay.Replay` of ``rules`` (a file, TOML text or a
     :class:`RuleSet`) over the tickets of ``log`` opened in [``since``, ``until``)."""
     ruleset = _rules(rules)
     if since is not None and until is not None and until <= since:
         raise InputError("--until is not after --since", "give a window that is not empty")
+    if pass_on_hours is not None and not pass_on_hours >= 0:
+        raise InputError(
+            f"pass-on time {pass_on_hours} h is negative",
+            "give the hours, e.g. 4 (or leave it out)",
+        )
     if resamples < 0:
         raise InputError(f"resamples {resamples} is negative", "give 0 or more, e.g. 1000")
     resolved = resolve_objectives(objectives, store=store)
@@ -59,7 +65,8 @@ def replay_result(
         history = load_history(
             st.events(name), st.tickets(name), resolved.objectives, since=since, until=until
         )
-    return replay(history, ruleset, resamples=resamples, seed=seed), resolved
+    found = replay(history, ruleset, resamples=resamples, seed=seed, pass_on=pass_on_hours)
+    return found, resolved
 
 
 def replay_rules(
@@ -73,11 +80,13 @@ def replay_rules(
     objectives: Path | str | Resolved | None = None,
     resamples: int = 1000,
     seed: int = 0,
+    pass_on_hours: float | None = None,
 ) -> pd.DataFrame:
     """What the rules would have changed on history, per rule and in total (one row per rule
     and figure: ``rule``, ``action``, ``metric``, ``value``, ``ci_low``, ``ci_high``,
     ``per_changed``). ``attrs`` holds ``tickets``, ``resolved``, ``pass_on_hours``,
-    ``resamples``, ``assumptions`` and ``objectives``."""
+    ``resamples``, ``assumptions`` and ``objectives``. ``pass_on_hours`` replaces the measured
+    pass-on time (the cost of a wrong group, see docs/rules.md)."""
     result, resolved = replay_result(
         rules,
         store=store,
@@ -88,6 +97,7 @@ def replay_rules(
         objectives=objectives,
         resamples=resamples,
         seed=seed,
+        pass_on_hours=pass_on_hours,
     )
     frame = result.table
     frame.attrs.update(about(result, resolved, since, until))
@@ -104,6 +114,8 @@ def about(
         "resolved": result.resolved,
         "window": window,
         "pass_on_hours": round(result.pass_on_hours, 3),
+        "pass_on": "given" if result.pass_on_given else "measured (mean)",
+        "pass_on_median_hours": round(result.pass_on_median_hours, 3),
         "resamples": result.resamples,
         "interval": "95 % percentile bootstrap over tickets",
         "assumptions": list(result.assumptions),

@@ -86,8 +86,8 @@ def _facts(store: Path) -> pd.DataFrame:
     return tickets[tickets["service"] == SERVICE].set_index("case_id")
 
 
-def _breached(store: Path) -> pd.Series:
-    clocks = api.sla(store=store, clock="resolution")
+def _breached(store: Path, goals: Path | None = None) -> pd.Series:
+    clocks = api.sla(store=store, clock="resolution", objectives=goals)
     return clocks.set_index("case_id")["breached"]
 
 
@@ -98,14 +98,17 @@ def _covers(row: pd.Series, truth: float) -> bool:
 def test_planted_misrouting_is_recovered(desks: dict[str, tuple[Path, MisrouteTruth]]) -> None:
     (a_store, _), (b_store, planted) = desks["A"], desks["B"]
     assert planted.count > 30  # the plant took
-    frame = replay_rules(_rules(DESK), store=b_store, resamples=400)
+    # a 12 h resolution target for every priority, so that the detours cause breaches
+    goals = b_store.parent / "goals.toml"
+    goals.write_text('[[sla]]\npriority = "*"\nresponse = "1h"\nresolution = "12h"\n')
+    frame = replay_rules(_rules(DESK), store=b_store, resamples=400, objectives=goals)
     a, b = _facts(a_store), _facts(b_store)
     both = a.index[a["resolved_at"].notna() & b.loc[a.index, "resolved_at"].notna()]
     true_hops = float((b.loc[both, "reassignment_count"] - a.loc[both, "reassignment_count"]).sum())
     true_hours = float(
         ((b.loc[both, "resolved_at"] - a.loc[both, "resolved_at"]) / pd.Timedelta(hours=1)).sum()
     )
-    breached_a, breached_b = _breached(a_store), _breached(b_store)
+    breached_a, breached_b = _breached(a_store, goals), _breached(b_store, goals)
     true_breaches = int(
         breached_b.reindex(both).fillna(value=False).astype(bool).sum()
         - breached_a.reindex(both).fillna(value=False).astype(bool).sum()
@@ -120,6 +123,7 @@ def test_planted_misrouting_is_recovered(desks: dict[str, tuple[Path, MisrouteTr
     avoided = _row(frame, "route", "breaches_avoided")
     caused = _row(frame, "route", "breaches_caused")
     assert caused["value"] == 0
+    assert true_breaches > 0
     assert _covers(avoided, true_breaches), (avoided.to_dict(), true_breaches)
     # every planted ticket that was resolved, and no other, is changed by the rule
     planted_resolved = planted.tickets["case_id"].isin(both).sum()
@@ -162,6 +166,11 @@ def test_harmful_rule_is_reported_as_harmful(
     assert _row(frame, "route", "breaches_avoided")["value"] == 0
     total = _row(frame, "(all rules)", "hours_saved")
     assert total["ci_high"] < 0
+    # with the pass-on time the planted detours really cost (lognormal: median 6 h, sigma 0.8),
+    # the interval of the harm covers the true cost
+    mean_detour = 6.0 * float(np.exp(0.8**2 / 2))
+    given = replay_rules(_rules(WRONG), store=a_store, resamples=400, pass_on_hours=mean_detour)
+    assert _covers(_row(given, "route", "hours_saved"), -true_hours)
 
 
 def test_rule_matching_nothing_reports_zero(desks: dict[str, tuple[Path, MisrouteTruth]]) -> None:

@@ -29,11 +29,13 @@ def _notes(about: dict[str, Any]) -> list[str]:
         f"Tickets opened in the window: {about['tickets']} ({about['resolved']} with a final "
         f"resolution, the ones judged); window: {about['window']}."
     )
-    intervals = (
-        f"Intervals: {about['interval']} ({about['resamples']} resamples). Pass-on time "
-        f"(mean hours a group held a ticket it then passed on): {about['pass_on_hours']:g} h."
+    intervals = f"Intervals: {about['interval']} ({about['resamples']} resamples)."
+    pass_on = (
+        f"Pass-on time (the cost of a ticket sent to a wrong group), {about['pass_on']}: "
+        f"{about['pass_on_hours']:g} h; the median hours a group held a ticket it then passed "
+        f"on: {about['pass_on_median_hours']:g} h (--pass-on-hours sets your own)."
     )
-    lines = [counts, intervals, str(about["objectives"]["note"]), "Assumptions:"]
+    lines = [counts, intervals, pass_on, str(about["objectives"]["note"]), "Assumptions:"]
     return lines + [f"- {a}" for a in about["assumptions"]]
 
 
@@ -65,6 +67,13 @@ def replay(
     resamples: Annotated[
         int, typer.Option(help="Bootstrap resamples of the 95 % intervals (0: none).")
     ] = 1000,
+    pass_on_hours: Annotated[
+        float | None,
+        typer.Option(
+            help="Hours a wrong group costs a ticket before passing it on (default: the mean "
+            "measured on the history)."
+        ),
+    ] = None,
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.TABLE,
@@ -85,6 +94,7 @@ def replay(
                 until=until,
                 objectives=objectives,
                 resamples=resamples,
+                pass_on_hours=pass_on_hours,
             ),
         )
     about = {str(k): v for k, v in frame.attrs.items()}

@@ -28,7 +28,8 @@ combined clock change and the new target.
 
 Intervals: percentile bootstrap over tickets (the tickets in the window are resampled with
 replacement, ``resamples`` times, seeded), which carries the uncertainty of the pass-on time
-into the hours saved; the breach counts use the pass-on time measured on all tickets. A rule
+into the hours saved; the breach counts use the pass-on time measured on all tickets. A pass-on
+time given by the user replaces the measured one and is not resampled. A rule
 that matches nothing has every figure 0 with the interval [0, 0].
 """
 
@@ -106,6 +107,10 @@ class Replay:
     tickets: int
     resolved: int
     pass_on_hours: float
+    """The pass-on time used: measured (mean) or given."""
+    pass_on_median_hours: float
+    """The median of the measured pass-on times (for the reader to judge the mean)."""
+    pass_on_given: bool
     resamples: int
     assumptions: tuple[str, ...] = ASSUMPTIONS
     notes: list[str] = field(default_factory=list)
@@ -153,10 +158,10 @@ def _combined(history: History, effects: list[Effects]) -> Effects:
 
 def _intervals(
     blocks: np.ndarray[Any, Any], hold: np.ndarray[Any, Any], cnt: np.ndarray[Any, Any],
-    resamples: int, seed: int,
+    *, resamples: int, seed: int, given: float | None,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:  # fmt: skip
     """Bootstrap percentiles of the column sums of ``blocks`` (n by k by 10), with the hours
-    corrected by each resample's pass-on time."""
+    corrected by each resample's pass-on time (or by the ``given`` one)."""
     n, k, m = blocks.shape
     flat = blocks.reshape(n, k * m)
     rng = np.random.default_rng(seed)
@@ -170,8 +175,10 @@ def _intervals(
         weights = weights.astype(np.float64)
         sums[done : done + size] = (weights @ flat).reshape(size, k, m)
         total_cnt = weights @ cnt
-        dwell[done : done + size] = np.where(
-            total_cnt > 0, (weights @ hold) / np.maximum(total_cnt, 1), 0.0
+        dwell[done : done + size] = (
+            given
+            if given is not None
+            else np.where(total_cnt > 0, (weights @ hold) / np.maximum(total_cnt, 1), 0.0)
         )
         done += size
     hours = METRICS.index("hours_saved")
@@ -182,12 +189,23 @@ def _intervals(
     return lo, hi
 
 
-def replay(history: History, rules: RuleSet, *, resamples: int = 1000, seed: int = 0) -> Replay:
-    """Replay ``rules`` over ``history`` (see the module docstring for every figure)."""
+def replay(
+    history: History,
+    rules: RuleSet,
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+    pass_on: float | None = None,
+) -> Replay:
+    """Replay ``rules`` over ``history`` (see the module docstring for every figure).
+
+    ``pass_on``: the hours a wrong group costs a ticket it passes on, instead of the mean
+    measured on the history (then it is not resampled)."""
     t = history.tickets
     n = len(t)
     hold, cnt = pass_on_hours(history)
-    dwell = float(hold.sum() / cnt.sum()) if cnt.sum() > 0 else 0.0
+    measured = float(hold.sum() / cnt.sum()) if cnt.sum() > 0 else 0.0
+    dwell = measured if pass_on is None else pass_on
     matched, applied = effective(t, rules)
     effects = [
         rule_effects(history, rule, mask) for rule, mask in zip(rules.rule, applied, strict=True)
@@ -203,7 +221,7 @@ def replay(history: History, rules: RuleSet, *, resamples: int = 1000, seed: int
     point = blocks.sum(axis=0)
     point[:, METRICS.index("hours_saved")] -= point[:, -1] * dwell
     if n and resamples > 0:
-        lo, hi = _intervals(blocks, hold, cnt, resamples, seed)
+        lo, hi = _intervals(blocks, hold, cnt, resamples=resamples, seed=seed, given=pass_on)
     else:
         lo = hi = point[:, :-1]
     names = [(r.name, r.then.describe()) for r in rules.rule] + [(TOTAL, "every rule together")]
@@ -217,4 +235,14 @@ def replay(history: History, rules: RuleSet, *, resamples: int = 1000, seed: int
             rows.append((name, action, metric, value, float(lo[j, i]), float(hi[j, i]), per))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     resolved = int(t["final_resolved_at"].notna().sum())
-    return Replay(table, n, resolved, dwell, resamples if n else 0)
+    median = pass_on_median(history)
+    return Replay(table, n, resolved, dwell, median, pass_on is not None, resamples if n else 0)
+
+
+def pass_on_median(history: History) -> float:
+    """The median hours of the stints that ended in a reassignment (0 when there are none)."""
+    st = history.stints[history.stints["end"].notna()]
+    if st.empty:
+        return 0.0
+    hours = (st["end"] - st["start"]).dt.total_seconds() / 3600.0
+    return float(hours.median())
