@@ -33,8 +33,8 @@ def test_json(store: Path, rule_file: Path) -> None:  # noqa: F811
     code, out, _ = _run("rules", "replay", str(rule_file), "--store", str(store), "-f", "json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["tickets"] == 8
-    assert doc["resolved"] == 7
+    assert doc["tickets"] == 9
+    assert doc["resolved"] == 8
     assert len(doc["assumptions"]) >= 5
     rows = {(r["rule"], r["metric"]): r for r in doc["rows"]}
     assert rows[("[bold]net[/]", "hops_avoided")]["value"] == 2  # test_replay_small: 1 + 2 - 1
@@ -45,7 +45,7 @@ def test_table_and_csv(store: Path, rule_file: Path) -> None:  # noqa: F811
     assert code == 0
     assert "[bold]net[/]" in out  # data is printed literally, not as markup
     assert "Assumptions:" in out
-    assert "Tickets opened in the window: 8 (7 with a final resolution" in out
+    assert "Tickets opened in the window: 9 (8 with a final resolution" in out
     code, out, err = _run("rules", "replay", str(rule_file), "--store", str(store), "-f", "csv")
     assert code == 0
     frame = pd.read_csv(io.StringIO(out))

@@ -12,6 +12,8 @@ Tickets (times on 2024-01-DD; d/m/Y in the file):
   Resolved (the customer never answered).
 * W2 Waiting, day 3: Desk 08:00 New, 09:00 Awaiting User Info, day 6 09:00 Active, 10:00
   Resolved (the customer came back).
+* E1 Esc, day 7: no group named at 08:00 New and 08:10 Active; Net 12:00 Active, 13:00
+  Resolved.
 * O1 Network, still open: Desk 08:00 New, Net 09:00 Active.
 
 Pass-on time: the stints that ended in a reassignment are N1 Desk 2 h, N2 Desk 4 h, N2 Ops 1 h,
@@ -54,6 +56,9 @@ EVENTS = {
     "W2": ("Waiting", "form", "4 - Low", [
         (3, "08:00", "New", "Desk"), (3, "09:00", "Awaiting User Info", "Desk"),
         (6, "09:00", "Active", "Desk"), (6, "10:00", "Resolved", "Desk")]),
+    "E1": ("Esc", "stuck", "3 - Moderate", [
+        (7, "08:00", "New", "?"), (7, "08:10", "Active", "?"),
+        (7, "12:00", "Active", "Net"), (7, "13:00", "Resolved", "Net")]),
     "O1": ("Network", "open one", "3 - Moderate", [
         (4, "08:00", "New", "Desk"), (4, "09:00", "Active", "Net")]),
 }  # fmt: skip
@@ -133,6 +138,18 @@ def test_escalate(store: Path) -> None:
     # no stint skipped between Desk and Net
     assert _value(frame, "changed") == 1
     assert _value(frame, "hours_saved") == pytest.approx(4.0)
+    assert _value(frame, "hops_avoided") == 0
+
+
+def test_escalate_before_any_group(store: Path) -> None:
+    rules = (
+        '[[rule]]\nname = "r"\nwhen.category = "Esc"\n'
+        'then.escalate = { after_hours = 1, to = "Net" }'
+    )
+    frame = _replay(store, rules)
+    # E1 in progress from 08:10, escalated at 09:10 instead of reaching Net at 12:00
+    assert _value(frame, "changed") == 1
+    assert _value(frame, "hours_saved") == pytest.approx(2 + 50 / 60)
     assert _value(frame, "hops_avoided") == 0
 
 

@@ -187,7 +187,9 @@ def _escalate(history: History, rule: Rule, rows: np.ndarray[Any, Any], fx: Effe
     if len(got):
         te = when.loc[got].to_numpy()
         received = target.loc[got, START].to_numpy()
-        skipped = target.loc[got, STINT].to_numpy() - held.loc[got, STINT].to_numpy() - 1
+        # no group named before the escalation: every stint before the target's is skipped
+        holder_stint = held.loc[got, STINT].fillna(-1).to_numpy(dtype=np.float64)
+        skipped = target.loc[got, STINT].to_numpy(dtype=np.float64) - holder_stint - 1
         fx.changed[got] = True
         fx.hops[got] = skipped.astype(np.float64)
         fx.hours[got] = (received - te) / _HOUR
