@@ -1,11 +1,14 @@
 # ruff: noqa: RUF002, RUF003  (mathematical notation: λ, μ, θ, π are meant)
-"""Erlang A against a published example and an independent solution of the birth-death chain.
+"""Erlang A against a recalled published example and an independent solution of the chain.
 
-Published example (Mandelbaum & Zeltyn, "The Palm/Erlang-A Queue, with Applications to Call
+The verifiable published check is in test_erlang_a_pyworkforce.py (pyworkforce's documented
+worked example). The figures below are RECALLED, NOT VERIFIED (see "Tolerance" below).
+
+Example (Mandelbaum & Zeltyn, "The Palm/Erlang-A Queue, with Applications to Call
 Centers", teaching note, Technion, 2004/2005, §2 "Significance of abandonment", the table and
 figure comparing Erlang C and Erlang A; the same setting is quoted as "50 agents, 2880 calls per
 hour, 1 min. average service time, 2 min. average patience"): λ = 48 calls a minute, mean service
-1 min, mean patience 2 min, n = 50 agents. Published, rounded as printed:
+1 min, mean patience 2 min, n = 50 agents. As recalled, rounded as printed:
 
 =========================  ========  ========
 measure                    Erlang C  Erlang A
