@@ -15,6 +15,7 @@ from __future__ import annotations
 from pdca.records.audit import AuditEntry, audit
 from pdca.records.base import Base, utcnow
 from pdca.records.db import RECORDS_FILE, RECORDS_FILES, RECORDS_URL_ENV, Records, open_records
+from pdca.records.packs import ReportPack
 from pdca.records.register import Initiative, InitiativeChange, RegisterMigration
 from pdca.records.sessions import LoginAttempt, WebSession
 from pdca.records.tokens import ApiToken
@@ -32,6 +33,7 @@ __all__ = [
     "LoginAttempt",
     "Records",
     "RegisterMigration",
+    "ReportPack",
     "Role",
     "Scope",
     "User",

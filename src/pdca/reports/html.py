@@ -1,7 +1,8 @@
 """The page of a report: one self-contained HTML file (inline CSS and SVG, no script, no CDN).
 
 It opens offline, prints readably (A4, charts kept whole on a page), and every value written
-into it is escaped.
+into it is escaped. The markup lives in Jinja2 templates (``templates/``, autoescape on); the
+helpers here turn data into the values the templates write (:mod:`pdca.reports.templating`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from typing import Any
 
 import pandas as pd
 
+from pdca.reports.templating import Markup, macro, render
+
 CSS = (files("pdca.reports") / "report.css").read_text(encoding="utf-8")
 """The page style (print-friendly; kept in report.css beside this module)."""
+PRINT_CSS = (files("pdca.reports") / "print.css").read_text(encoding="utf-8")
+"""The paged-media style of the PDF pack (cover, contents, page numbers; print.css)."""
 
 
 @dataclass(frozen=True)
@@ -35,19 +40,17 @@ def esc(value: object) -> str:
 
 def paragraph(text: str, cls: str | None = None) -> str:
     """A paragraph of plain text."""
-    attr = f' class="{esc(cls)}"' if cls else ""
-    return f"<p{attr}>{esc(text)}</p>"
+    return str(macro("paragraph")(text, cls))
 
 
 def finding(text: str, *, alert: bool = False) -> str:
     """A highlighted sentence (a finding, a signal)."""
-    return f'<div class="finding{" alert" if alert else ""}">{esc(text)}</div>'
+    return str(macro("finding")(text, alert))
 
 
 def chart(svg: str, caption: str | None = None) -> str:
     """An inline SVG picture (made by :mod:`pdca.render`, which escapes its own text)."""
-    cap = f'<div class="note">{esc(caption)}</div>' if caption else ""
-    return f'<div class="chart">{svg}{cap}</div>'
+    return str(macro("chart")(Markup(svg), caption))
 
 
 def _number(value: float) -> str:
@@ -86,41 +89,55 @@ def table(
         return paragraph("Nothing to show for this period.", "note")
     names = dict(columns) if columns else {c: c for c in frame.columns}
     formats = formats or {}
-    head = "".join(f"<th>{esc(title)}</th>" for title in names.values())
-    body = []
+    rows = []
     for row in frame[list(names)].itertuples(index=False):
-        cells = []
+        cells: list[tuple[str, bool]] = []
         for col, value in zip(names, row, strict=True):
             if col in raw:
-                cells.append(f"<td>{value}</td>")
-                continue
-            text, numeric = _cell(value, formats.get(col))
-            cells.append(
-                f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>"
-            )
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                cells.append((Markup(value), False))
+            else:
+                cells.append(_cell(value, formats.get(col)))
+        rows.append(cells)
+    return str(macro("table")(list(names.values()), rows))
 
 
 def status_badge(status: str) -> str:
     """A coloured red/amber/green label."""
     kind = status if status in ("green", "amber", "red") else "none"
     label = status if kind != "none" else "no target"
-    return f'<span class="status status-{kind}">{esc(label)}</span>'
+    return str(macro("status_badge")(kind, label))
 
 
-def page(title: str, subtitle: str, sections: Sequence[Section]) -> str:
-    """The whole HTML document."""
-    nav = "".join(f'<li><a href="#{esc(s.id)}">{esc(s.title)}</a></li>' for s in sections)
-    parts = "".join(
-        f'<section id="{esc(s.id)}"><h2>{esc(s.title)}</h2>{s.body}</section>' for s in sections
-    )
+@dataclass(frozen=True)
+class Cover:
+    """What the first page of a PDF pack says (the HTML review has no cover)."""
+
+    title: str
+    lines: Sequence[str]
+    """Lines under the title: the log, the period, the template, the data and objectives."""
+
+
+def page(
+    title: str,
+    subtitle: str,
+    sections: Sequence[Section],
+    *,
+    generator: str | None = None,
+    cover: Cover | None = None,
+) -> str:
+    """The whole HTML document; with ``cover``, the paged version a PDF is printed from (a cover,
+    a contents page with page numbers, page footers: print.css)."""
     return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{CSS}</style></head><body>"
-        f'<header><h1>{esc(title)}</h1><p class="lead">{esc(subtitle)}</p></header>'
-        f"<nav><ol>{nav}</ol></nav>{parts}"
-        "</body></html>\n"
+        str(
+            render(
+                "review.html.j2",
+                title=title,
+                subtitle=subtitle,
+                sections=[Section(s.id, s.title, Markup(s.body)) for s in sections],
+                generator=generator,
+                css=Markup(CSS + (PRINT_CSS if cover is not None else "")),
+                cover=cover,
+            )
+        )
+        + "\n"
     )

@@ -22,16 +22,9 @@ from pdca.errors import ConfigError, InputError, PdcaError
 from pdca.model.objectives import Resolved
 from pdca.render import control_chart_svg, format_duration
 from pdca.render.format import format_span
-from pdca.reports.html import (
-    Section,
-    chart,
-    esc,
-    finding,
-    page,
-    paragraph,
-    status_badge,
-    table,
-)
+from pdca.reports.html import Cover, Section, esc, page, status_badge, table
+from pdca.reports.packs import Layout, default_layout, load_layout
+from pdca.reports.templating import Markup, render
 
 
 @dataclass(frozen=True)
@@ -73,6 +66,16 @@ class ReportResult:
     as the improvement register on Spark): the review names them at its top."""
     objectives: str = ""
     """Which objectives the review used (the note it shows, docs/sla.md)."""
+    template: Layout | None = None
+    """The report template the review was built from."""
+    period: str = "month"
+    log: str = ""
+    stamp: str = ""
+    """The "generated on" time the review shows."""
+    html: str = field(default="", repr=False)
+    """The HTML written (with ``pdf``: the paged HTML the PDF was printed from)."""
+    pages: int = 0
+    """Pages of the PDF (0 for the HTML review)."""
 
 
 def _hours(seconds: Any) -> str:
@@ -112,41 +115,37 @@ def scorecard(ctx: Context) -> Section:
     """Every KPI of the reporting period against its target."""
     card = _card(ctx)
     if card.empty:
-        return Section("scorecard", "Scorecard", paragraph("No ticket was opened yet."))
-    period = str(card["period"].iloc[0])
+        return Section("scorecard", "Scorecard", render("sections/scorecard.html.j2", empty=True))
     shown = card.assign(status=[status_badge(s) for s in card["status"]])
-    red = card[card["status"] == "red"]
-    lines = [
-        paragraph(f"Reporting {ctx.period} starting {period}, against the targets."),
-        paragraph(ctx.objectives_note(), "note objectives"),
-    ]
     left_out: dict[str, list[str]] = {}
     for kpi_id, reason in (card.attrs.get("left_out") or {}).items():
         left_out.setdefault(str(reason), []).append(str(kpi_id))
-    lines += [
-        paragraph(f"Not shown: {', '.join(ids)} \u2014 {reason}.", "note")
-        for reason, ids in left_out.items()
-    ]
-    if not red.empty:
-        names = ", ".join(red["name"])
-        lines.append(finding(f"Off target by more than 10 %: {names}.", alert=True))
-    lines.append(
-        table(
-            shown,
-            columns={
-                "name": "KPI",
-                "value": "Value",
-                "unit": "Unit",
-                "target": "Target",
-                "status": "Status",
-                "previous": "Previous",
-                "trend": "Trend",
-                "benchmark": "Published reference",
-            },
-            raw=("status",),
-        )
+    body = render(
+        "sections/scorecard.html.j2",
+        empty=False,
+        period=ctx.period,
+        start=str(card["period"].iloc[0]),
+        objectives_note=ctx.objectives_note(),
+        left_out=left_out,
+        red=list(card[card["status"] == "red"]["name"]),
+        table=Markup(
+            table(
+                shown,
+                columns={
+                    "name": "KPI",
+                    "value": "Value",
+                    "unit": "Unit",
+                    "target": "Target",
+                    "status": "Status",
+                    "previous": "Previous",
+                    "trend": "Trend",
+                    "benchmark": "Published reference",
+                },
+                raw=("status",),
+            )
+        ),
     )
-    return Section("scorecard", "Scorecard", "".join(lines))
+    return Section("scorecard", "Scorecard", body)
 
 
 def changes(ctx: Context) -> Section:
@@ -160,12 +159,12 @@ def changes(ctx: Context) -> Section:
         rel = (now - prev) / abs(prev)
         rows.append((abs(rel), rel, r))
     rows.sort(key=lambda x: -x[0])
-    items = [
-        finding(f"{r.name}: {r.previous:,.4g} → {r.value:,.4g} {r.unit} ({rel:+.0%}); {r.trend}.")
+    moved = [
+        f"{r.name}: {r.previous:,.4g} → {r.value:,.4g} {r.unit} ({rel:+.0%}); {r.trend}."
         for _, rel, r in rows[:5]
         if abs(rel) >= 0.05
     ]
-    body = "".join(items) or paragraph("No KPI moved by 5 % or more since the previous period.")
+    body = render("sections/changes.html.j2", moved=moved)
     return Section("changes", "What changed since the previous period", body)
 
 
@@ -183,9 +182,9 @@ def trends(ctx: Context) -> Section:
         by=None,
         objectives=ctx.objectives,
     )
-    lines = []
     names = dict(zip(*(api.kpi_catalogue()[c] for c in ("kpi", "name")), strict=True))
     units = _kpi_units()
+    charts = []
     for (kpi_id, _group), frame in desk.panels.items():
         row = desk.charts[desk.charts["kpi"] == kpi_id]
         name = names.get(kpi_id, kpi_id)
@@ -198,30 +197,17 @@ def trends(ctx: Context) -> Section:
             y_label=name,
             unit=str(units.get(kpi_id, "")),
         )
-        lines.append(chart(svg))
         left_out = str(row["left_out"].iloc[0]) if "left_out" in row and len(row) else ""
-        if left_out:
-            lines.append(
-                paragraph(f"{name}: left out of the limits and signals: {left_out}.", "note")
-            )
+        charts.append({"svg": Markup(svg), "name": name, "left_out": left_out})
+    not_charted = []
     for item in desk.charts.itertuples(index=False):
         if (str(item.kpi), str(item.group)) not in desk.panels and str(item.status) != "nan":
             name = names.get(str(item.kpi), str(item.kpi))
             why = f"{name}: not charted ({str(item.status).removeprefix('skipped: ')})"
             extra = f"; {item.left_out}" if str(item.left_out) else ""
-            lines.append(paragraph(f"{why}{extra}.", "note"))
+            not_charted.append(f"{why}{extra}.")
     floors = [f"{n} for {names.get(k, k)}" for k, n in desk.min_n.items() if n]
-    if desk.panels and floors:
-        lines.append(
-            paragraph(
-                "Hollow points are left out of the limits and never signal: weeks the log covers "
-                "incompletely, and weeks with fewer tickets than the minimum n "
-                f"({', '.join(floors)}).",
-                "note",
-            )
-        )
-    if "message" in desk.signals:
-        lines += [finding(str(t), alert=True) for t in desk.signals["message"].head(6)]
+    signals = [str(t) for t in desk.signals["message"].head(6)] if "message" in desk.signals else []
     groups = api.monitor(
         store=ctx.store,
         engine=ctx.engine,
@@ -230,13 +216,21 @@ def trends(ctx: Context) -> Section:
         objectives=ctx.objectives,
         top=8,
     )
-    if not groups.empty:
-        lines.append("<h3>Signals per group in the last weeks</h3>")
-        worst = groups.drop_duplicates(subset=["group", "kpi"]).head(8)
-        lines += [finding(str(m), alert=True) for m in worst["message"]]
-    if not lines:
-        lines.append(paragraph("Too few weeks of data for control charts.", "note"))
-    return Section("trends", "KPI trends and control charts", "".join(lines))
+    worst = (
+        [str(m) for m in groups.drop_duplicates(subset=["group", "kpi"]).head(8)["message"]]
+        if not groups.empty
+        else []
+    )
+    body = render(
+        "sections/trends.html.j2",
+        charts=charts,
+        not_charted=not_charted,
+        floors=floors if desk.panels else [],
+        signals=signals,
+        groups=worst,
+        nothing=not (charts or not_charted or signals or worst),
+    )
+    return Section("trends", "KPI trends and control charts", body)
 
 
 def process(ctx: Context) -> Section:
@@ -250,16 +244,14 @@ def process(ctx: Context) -> Section:
         label="frequency",
     )
     slow = api.mine("bottlenecks", store=ctx.store, engine=ctx.engine, log=ctx.log, top=5)
-    lines = [chart(svg, "Most frequent steps and paths; edge width by number of tickets.")]
+    bottleneck, shown = "", Markup()
     if not slow.empty:
         top = slow.iloc[0]
-        lines.append(
-            finding(
-                f"Biggest bottleneck: tickets wait {_pct(top['share'])} of all waiting time "
-                f"after \u201c{top.iloc[0]}\u201d (median {_hours(top['median'])} per ticket)."
-            )
+        bottleneck = (
+            f"Biggest bottleneck: tickets wait {_pct(top['share'])} of all waiting time "
+            f"after \u201c{top.iloc[0]}\u201d (median {_hours(top['median'])} per ticket)."
         )
-        lines.append(
+        shown = Markup(
             table(
                 slow,
                 columns={
@@ -272,77 +264,77 @@ def process(ctx: Context) -> Section:
                 formats={"total": _span, "median": _hours, "share": _pct},
             )
         )
-    return Section("process", "How tickets flow", "".join(lines))
+    body = render("sections/process.html.j2", svg=Markup(svg), bottleneck=bottleneck, table=shown)
+    return Section("process", "How tickets flow", body)
 
 
 def pingpong(ctx: Context) -> Section:
     """Tickets returning to a team they had left, and escalations."""
     parts = api.mine_parts("pingpong", store=ctx.store, engine=ctx.engine, log=ctx.log, top=5)
     s = parts["summary"].iloc[0]
-    lines = [
-        finding(
-            f"{int(s['ping_pong_tickets']):,} of {int(s['tickets']):,} tickets "
-            f"({_pct(s['share'])}) came back to a team they had left; each such ticket spent a "
-            f"median {_hours(s['median_cost'])} away before coming back."
-        ),
-        table(
-            parts["pairs"].head(5),
-            columns={
-                "holder": "Team",
-                "via": "Bounced via",
-                "bounces": "Bounces",
-                "tickets": "Tickets",
-                "total_away": "Time away (all tickets)",
-            },
-            formats={"total_away": _span},
-        ),
-    ]
+    summary = (
+        f"{int(s['ping_pong_tickets']):,} of {int(s['tickets']):,} tickets "
+        f"({_pct(s['share'])}) came back to a team they had left; each such ticket spent a "
+        f"median {_hours(s['median_cost'])} away before coming back."
+    )
+    pairs = table(
+        parts["pairs"].head(5),
+        columns={
+            "holder": "Team",
+            "via": "Bounced via",
+            "bounces": "Bounces",
+            "tickets": "Tickets",
+            "total_away": "Time away (all tickets)",
+        },
+        formats={"total_away": _span},
+    )
     esc_parts = api.mine_parts("escalation", store=ctx.store, engine=ctx.engine, log=ctx.log)
     e = esc_parts["summary"].iloc[0]
+    escalation, paths = "", ""
     if int(e["resolved"] or 0) > 0 and len(esc_parts["paths"]):
-        lines.append(
-            finding(
-                f"Push-to-front: {_pct(e['push_to_front_share'])} of resolved tickets were "
-                f"resolved at the first line without escalation; {_pct(e['escalation_share'])} "
-                "of tickets reached a higher support level."
-            )
+        escalation = (
+            f"Push-to-front: {_pct(e['push_to_front_share'])} of resolved tickets were "
+            f"resolved at the first line without escalation; {_pct(e['escalation_share'])} "
+            "of tickets reached a higher support level."
         )
-        lines.append(
-            table(
-                esc_parts["paths"].head(6),
-                columns={"path": "Path", "tickets": "Tickets", "share": "Share"},
-                formats={"share": _pct},
-            )
+        paths = table(
+            esc_parts["paths"].head(6),
+            columns={"path": "Path", "tickets": "Tickets", "share": "Share"},
+            formats={"share": _pct},
         )
-    else:
-        lines.append(paragraph("The log names no support levels: no escalation paths.", "note"))
-    return Section("pingpong", "Ping-pong and escalation", "".join(lines))
+    body = render(
+        "sections/pingpong.html.j2",
+        summary=summary,
+        pairs=Markup(pairs),
+        escalation=escalation,
+        paths=Markup(paths),
+    )
+    return Section("pingpong", "Ping-pong and escalation", body)
 
 
 def conformance(ctx: Context) -> Section:
     """Deviations from the designed process (ITIL incident model by default)."""
     parts = api.mine_parts("conformance", store=ctx.store, engine=ctx.engine, log=ctx.log, top=8)
     s = parts["summary"].iloc[0]
-    lines = [
-        finding(
-            f"{_pct(s['share'])} of tickets followed the designed process exactly "
-            f"(mean fitness {float(s['mean_fitness']):.2f})."
-        ),
-        table(
-            parts["top"],
-            columns={
-                "kind": "Deviation",
-                "from": "From",
-                "to": "To",
-                "deviations": "Times",
-                "tickets": "Tickets",
-                "share": "Share of tickets",
-                "example": "Example",
-            },
-            formats={"share": _pct},
-        ),
-    ]
-    return Section("conformance", "Deviations from the designed process", "".join(lines))
+    summary = (
+        f"{_pct(s['share'])} of tickets followed the designed process exactly "
+        f"(mean fitness {float(s['mean_fitness']):.2f})."
+    )
+    shown = table(
+        parts["top"],
+        columns={
+            "kind": "Deviation",
+            "from": "From",
+            "to": "To",
+            "deviations": "Times",
+            "tickets": "Tickets",
+            "share": "Share of tickets",
+            "example": "Example",
+        },
+        formats={"share": _pct},
+    )
+    body = render("sections/conformance.html.j2", summary=summary, table=Markup(shown))
+    return Section("conformance", "Deviations from the designed process", body)
 
 
 def capability(ctx: Context) -> Section:
@@ -351,39 +343,37 @@ def capability(ctx: Context) -> Section:
         store=ctx.store, engine=ctx.engine, log=ctx.log, objectives=ctx.objectives
     )
     if cap.empty:
-        body = paragraph("Too few tickets with an SLA target to judge capability.", "note")
-        body += paragraph(ctx.objectives_note(), "note objectives")
+        body = render(
+            "sections/capability.html.j2", worst=None, objectives_note=ctx.objectives_note()
+        )
         return Section("capability", "SLA capability", body)
     worst = cap.sort_values("met").iloc[0]
-    lines = [
-        paragraph(ctx.objectives_note(), "note objectives"),
-        finding(
+    shown = table(
+        cap,
+        columns={
+            "priority": "Priority",
+            "tickets": "Tickets",
+            "target_h": "Target (h)",
+            "median_h": "Median (h)",
+            "p90_h": "90th pct (h)",
+            "met": "Within target",
+            "ppk": "Ppk",
+            "dpmo": "DPMO",
+            "sigma_level": "Sigma level",
+        },
+        formats={"met": _pct},
+    )
+    body = render(
+        "sections/capability.html.j2",
+        objectives_note=ctx.objectives_note(),
+        worst=(
             f"Priority {worst['priority']} meets its resolution target "
             f"({worst['target_h']:g} h) for {_pct(worst['met'])} of tickets "
             f"(Ppk {worst['ppk']:.2f}; sigma level {worst['sigma_level']:.1f})."
         ),
-        table(
-            cap,
-            columns={
-                "priority": "Priority",
-                "tickets": "Tickets",
-                "target_h": "Target (h)",
-                "median_h": "Median (h)",
-                "p90_h": "90th pct (h)",
-                "met": "Within target",
-                "ppk": "Ppk",
-                "dpmo": "DPMO",
-                "sigma_level": "Sigma level",
-            },
-            formats={"met": _pct},
-        ),
-        paragraph(
-            "Ppk by the percentile method (resolution times are skewed); sigma level with the "
-            "conventional 1.5 sigma shift (docs/spc.md).",
-            "note",
-        ),
-    ]
-    return Section("capability", "SLA capability", "".join(lines))
+        table=Markup(shown),
+    )
+    return Section("capability", "SLA capability", body)
 
 
 def _kpi_units() -> dict[str, str]:
@@ -398,25 +388,27 @@ def register(ctx: Context) -> Section:
         raise NotApplicableError(
             "the improvement register is kept in the DuckDB store, not in the export"
         )
-    entries = api.register_report(store=ctx.store)
-    if not entries:
-        body = paragraph(
-            "No improvement initiative yet: `pdca improve suggest` proposes some.", "note"
-        )
-        return Section("register", "Improvement register", body)
-    lines = []
-    for entry in entries:
+    shown = []
+    for entry in api.register_report(store=ctx.store):
         record = entry["initiative"]
         title = str(record.get("title", "")) if isinstance(record, dict) else str(record)
         verdict = entry.get("verdict") or "not verified yet"
-        lines.append(f"<h3>{esc(title)} — {esc(verdict)}</h3>")
-        lines.append(finding(str(entry.get("sentence", "")), alert=verdict == "worsened"))
-        lines += [finding(str(a), alert=True) for a in entry.get("alerts") or []]
         limits = entry.get("limits")
+        svg = ""
         if limits is not None and len(limits):
             svg = control_chart_svg(limits, title=f"{title}: before and after go-live", height=200)
-            lines.append(chart(svg))
-    return Section("register", "Improvement register", "".join(lines))
+        shown.append(
+            {
+                "title": title,
+                "verdict": verdict,
+                "worsened": verdict == "worsened",
+                "sentence": str(entry.get("sentence", "")),
+                "alerts": [str(a) for a in entry.get("alerts") or []],
+                "svg": Markup(svg),
+            }
+        )
+    body = render("sections/register.html.j2", entries=shown)
+    return Section("register", "Improvement register", body)
 
 
 def _plan(ctx: Context) -> Section:
@@ -441,30 +433,40 @@ SECTIONS: list[tuple[str, Callable[[Context], Section]]] = [
 
 
 PERIODS = ("month", "week")
-"""Reporting periods the review is written for."""
+"""Reporting periods the review is written for (the KPIs are evaluated per day, week or month:
+a quarter or a year is not a period they know yet)."""
 GENERATOR = "pdca report"
 """The generator the review names in its ``<meta name="generator">`` tag (``pdca demo`` for the
-demo's review): how pdca knows it wrote an HTML file it is asked to write over."""
+demo's review): how pdca knows it wrote an HTML file it is asked to write over. A PDF names it as
+its creator."""
 _GENERATOR_TAG = re.compile(r'<meta name="generator" content="(pdca[^"]*)">')
+STAMP_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
 def written_by(path: Path | str) -> str | None:
     """The pdca generator named in the head of the HTML file ``path`` (``"pdca report"``,
-    ``"pdca demo"``), or None when pdca did not write it (or it is not a readable file)."""
+    ``"pdca demo"``) or as the creator of the PDF ``path``, or None when pdca did not write it
+    (or it is not a readable file)."""
     try:
         with Path(path).open("rb") as f:
-            head = f.read(4096).decode("utf-8", errors="replace")
+            head = f.read(4096)
     except OSError:
         return None
-    found = _GENERATOR_TAG.search(head.split("</head>")[0]) if "<head>" in head else None
+    if head.startswith(b"%PDF-"):
+        from pdca.reports.pdf import pdf_written_by  # noqa: PLC0415 (loaded on use)
+
+        return pdf_written_by(Path(path))
+    text = head.decode("utf-8", errors="replace")
+    found = _GENERATOR_TAG.search(text.split("</head>")[0]) if "<head>" in text else None
     return found.group(1) if found else None
 
 
-def default_out(log: str, period: str) -> Path:
-    """The file ``pdca report`` writes unless told: ``review-<log>-<period>.html`` in the current
-    directory (characters other than letters, digits, ``.``, ``_`` and ``-`` become ``_``)."""
+def default_out(log: str, period: str, *, pdf: bool = False) -> Path:
+    """The file ``pdca report`` writes unless told: ``review-<log>-<period>.html`` (``.pdf``
+    with ``pdf``) in the current directory (characters other than letters, digits, ``.``, ``_``
+    and ``-`` become ``_``)."""
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", log).strip(".") or "log"
-    return Path(f"review-{safe}-{period}.html")
+    return Path(f"review-{safe}-{period}.{'pdf' if pdf else 'html'}")
 
 
 def check_out(path: Path, *, generator: str = GENERATOR, force: bool = False) -> None:
@@ -485,24 +487,48 @@ def check_out(path: Path, *, generator: str = GENERATOR, force: bool = False) ->
         )
 
 
+def choose_layout(template: str | Path | None) -> Layout:
+    """The report template (``None``: every section of :data:`SECTIONS`, in order)."""
+    known = [name for name, _ in SECTIONS]
+    if template is None:
+        return default_layout(known)
+    return load_layout(template, known=known, periods=PERIODS)
+
+
 def build_report(
     *,
     store: Path | str | None = None,
     log: str | None = None,
-    objectives: Path | str | None = None,
-    period: str = "month",
+    objectives: Path | str | Resolved | None = None,
+    period: str | None = None,
     out: Path | str | None = None,
     engine: EngineSettings | str | None = None,
     force: bool = False,
     generator: str = GENERATOR,
+    template: str | Path | Layout | None = None,
+    pdf: bool = False,
+    stamp: str | None = None,
+    shown_as: Resolved | None = None,
 ) -> ReportResult:
     """Write the service review to ``out`` (default :func:`default_out`) and say what it holds.
-    An existing ``out`` is replaced only when ``generator`` wrote it (its meta tag), or with
-    ``force``; a section that cannot be computed is named at the top of the document and in
-    :attr:`ReportResult.skipped`. With ``engine`` Spark, the sections are computed on Spark from
-    the export ``store`` (one session for the report)."""
+    An existing ``out`` is replaced only when ``generator`` wrote it (its meta tag, or the PDF's
+    creator), or with ``force``; a section that cannot be computed is named at the top of the
+    document and in :attr:`ReportResult.skipped`. With ``engine`` Spark, the sections are
+    computed on Spark from the export ``store`` (one session for the report).
+
+    ``template`` is a report template (a built-in name, a TOML file, :mod:`pdca.reports.packs`)
+    choosing and ordering the sections; ``period`` defaults to the template's, else month.
+    ``pdf`` prints the paged review (cover, contents, page numbers) to a PDF instead of writing
+    the HTML. ``stamp`` replaces the "generated on" time and ``shown_as`` the objectives the
+    review names (a regenerated pack says what the original said: :mod:`pdca.reports.archive`)."""
+    layout = template if isinstance(template, Layout) else choose_layout(template)
+    period = period or layout.period or "month"
     if period not in PERIODS:
         raise ConfigError(f"unknown reporting period {period!r}", f"use {' or '.join(PERIODS)}")
+    if pdf:
+        from pdca.reports.pdf import weasyprint  # noqa: PLC0415 (loaded on use)
+
+        weasyprint()  # what to install is said before any work
     if out is not None:
         check_out(Path(out), generator=generator, force=force)
     with engine_session(engine) as settings:
@@ -515,19 +541,58 @@ def build_report(
             settings=settings,
             force=force,
             generator=generator,
+            layout=layout,
+            pdf=pdf,
+            stamp=stamp,
+            shown_as=shown_as,
         )
+
+
+def _sections(ctx: Context, layout: Layout, result: ReportResult) -> list[Section]:
+    """The sections the layout names, computed in its order (failures noted in ``result``)."""
+    builders = dict(SECTIONS)
+    chosen = layout.sections if layout.sections is not None else [n for n, _ in SECTIONS]
+    sections = []
+    for name in chosen:
+        try:
+            sections.append(builders[name](ctx))
+            result.sections.append(name)
+        except NotApplicableError as exc:  # by design on this engine: said, not a failure
+            result.skipped[name] = str(exc)
+        except PdcaError as exc:
+            result.skipped[name] = str(exc)
+            result.failed.append(name)
+    if result.failed:
+        body = render(
+            "sections/left-out.html.j2",
+            failed=[(name, result.skipped[name]) for name in result.failed],
+        )
+        sections.insert(0, Section("left-out", "Left out of this review", body))
+    return sections
+
+
+def _period_line(ctx: Context) -> str:
+    """The cover's line naming the reporting period (its start when the scorecard was read)."""
+    card = ctx.answers.get("scorecard")
+    if card is not None and not card.empty:
+        return f"Reporting {ctx.period} starting {card['period'].iloc[0]}."
+    return f"Reporting period: {ctx.period} (the latest in the log)."
 
 
 def _build(
     *,
     store: Path | str | None,
     log: str | None,
-    objectives: Path | str | None,
+    objectives: Path | str | Resolved | None,
     period: str,
     out: Path | str | None,
     settings: EngineSettings,
     force: bool,
     generator: str,
+    layout: Layout,
+    pdf: bool,
+    stamp: str | None,
+    shown_as: Resolved | None,
 ) -> ReportResult:
     status = api.status(store, engine=settings)
     if status.empty:
@@ -537,46 +602,44 @@ def _build(
     if chosen is None:
         raise PdcaError(f"the store holds several logs ({', '.join(names)})", "choose with --log")
     if out is None:
-        out = default_out(chosen, period)
+        out = default_out(chosen, period, pdf=pdf)
         check_out(out, generator=generator, force=force)
     # resolved once: every section reads the same file (its path), and says which it is
-    resolved = resolve_objectives(objectives, store=store)
-    ctx = Context(store, chosen, resolved.path, period, settings, resolved=resolved)
-    result = ReportResult(Path(out), objectives=resolved.note())
-    sections = []
-    for name, build in SECTIONS:
-        try:
-            sections.append(build(ctx))
-            result.sections.append(name)
-        except NotApplicableError as exc:  # by design on this engine: said, not a failure
-            result.skipped[name] = str(exc)
-        except PdcaError as exc:
-            result.skipped[name] = str(exc)
-            result.failed.append(name)
-    row = status[status["log"] == chosen].iloc[0]
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    subtitle = (
-        f"Log {chosen}: {int(row['tickets']):,} tickets, {int(row['events']):,} events. "
-        f"Objectives: {resolved.source}. Generated by pdca on {stamp}."
+    reading = resolve_objectives(objectives, store=store)
+    resolved = shown_as or reading  # what the review says it used (a regenerated pack: the
+    # original file's path, while the sections read its recorded text from a copy)
+    ctx = Context(store, chosen, reading.path, period, settings, resolved=resolved)
+    result = ReportResult(
+        Path(out), objectives=resolved.note(), template=layout, period=period, log=chosen
     )
-    if result.failed:
-        items = "".join(
-            f"<li><strong>{esc(name)}</strong>: {esc(result.skipped[name])}</li>"
-            for name in result.failed
+    sections = _sections(ctx, layout, result)
+    row = status[status["log"] == chosen].iloc[0]
+    result.stamp = stamp or datetime.now(UTC).strftime(STAMP_FORMAT)
+    tickets, events = f"{int(row['tickets']):,}", f"{int(row['events']):,}"
+    subtitle = (
+        f"Log {chosen}: {tickets} tickets, {events} events. "
+        f"Objectives: {resolved.source}. Generated by pdca on {result.stamp}."
+    )
+    title = f"{layout.title} — {chosen}"
+    cover = None
+    if pdf:
+        cover = Cover(
+            title,
+            [
+                _period_line(ctx),
+                f"Log {chosen}: {tickets} tickets, {events} events.",
+                f"Objectives: {resolved.source}.",
+                f"Template: {layout.name}. Generated by pdca on {result.stamp}.",
+            ],
         )
-        body = paragraph(
-            f"This review is incomplete: {len(result.failed)} section(s) could not be computed "
-            "and are left out.",
-            "note",
-        )
-        sections.insert(
-            0, Section("left-out", "Left out of this review", f"{body}<ul>{items}</ul>")
-        )
-    html_text = page(f"Service review — {chosen}", subtitle, sections)
     # the generator tag: how pdca later knows it wrote this file (check_out)
-    tag = f'<meta name="generator" content="{esc(generator)}">'
-    html_text = html_text.replace("<head>", f"<head>{tag}", 1)
-    result.path.write_text(html_text, encoding="utf-8")
+    result.html = page(title, subtitle, sections, generator=generator, cover=cover)
+    if pdf:
+        from pdca.reports.pdf import write_pdf  # noqa: PLC0415 (loaded on use)
+
+        result.pages = write_pdf(result.html, result.path)
+    else:
+        result.path.write_text(result.html, encoding="utf-8")
     return result
 
 
@@ -588,6 +651,7 @@ __all__ = [
     "ReportResult",
     "build_report",
     "check_out",
+    "choose_layout",
     "default_out",
     "esc",
     "written_by",

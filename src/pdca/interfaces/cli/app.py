@@ -30,6 +30,7 @@ COMMAND_GROUPS = (
     "measure",
     "durations",
     "analyse",
+    "drivers",
     "problems",
     "control",
     "improve",
@@ -92,6 +93,15 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Analyse",
         "Process mining: how tickets really flow (one row per edge / variant / case / ticket).",
     ),
+    "drivers": (
+        "drivers",
+        "Analyse",
+        (
+            "Which ticket attributes explain SLA breaches, long resolution, reopens or "
+            "reassignment:\neffects adjusted for each other with 95 % intervals, ranked by "
+            "avoidable hours or tickets."
+        ),
+    ),
     "problems": (
         "problems",
         "Analyse",
@@ -137,6 +147,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
             "at the top); a section\nthat does not apply (the improvement register on Spark) is "
             "left out and said on stderr."
         ),
+    ),
+    "reports": (
+        "report",
+        "Report",
+        "The governance record: archived review packs (list, show, regenerate).",
     ),
     "demo": (
         "demo",

@@ -1,4 +1,5 @@
-"""`pdca report`: the service review as one self-contained HTML file."""
+"""`pdca report`: the service review as one self-contained HTML file or a paged PDF pack; and
+`pdca reports list|show|regenerate`: the governance record of archived packs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.markup import escape
 
 from pdca.interfaces.cli.common import (
     EngineOpt,
+    FormatOpt,
     StoreOpt,
     app,
     engine_name,
@@ -17,6 +19,13 @@ from pdca.interfaces.cli.common import (
     user_errors,
     with_progress,
 )
+from pdca.interfaces.cli.output import Format, emit_frame, emit_record
+
+reports_app = typer.Typer(
+    help="The governance record: archived review packs (list, show, regenerate).",
+    no_args_is_help=True,
+)
+app.add_typer(reports_app, name="reports", rich_help_panel="Report")
 
 
 @app.command(rich_help_panel="Report")
@@ -26,14 +35,38 @@ def report(
         typer.Option(
             "--out",
             "-o",
-            help="HTML file to write (default: review-LOG-PERIOD.html here). An existing file is "
-            "replaced only if pdca report wrote it.",
+            help="File to write (default: review-LOG-PERIOD.html, or .pdf with --pdf, here). An "
+            "existing file is replaced only if pdca report wrote it.",
         ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace --out even if pdca report did not write it.")
     ] = False,
-    period: Annotated[str, typer.Option(help="Reporting period: month or week.")] = "month",
+    period: Annotated[
+        str | None,
+        typer.Option(help="Reporting period: month or week (default: the template's, else month)."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            help="Report template: committee (every section), team-weekly, or a TOML file "
+            "choosing and ordering the sections (docs/reports.md). Default: every section."
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf", help="Write a paged PDF pack (cover, contents, page numbers) instead of HTML."
+        ),
+    ] = False,
+    archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive",
+            help="Record the pack in the governance record with the data version, objectives "
+            "and template it was built from (pdca reports list).",
+        ),
+    ] = False,
     objectives: Annotated[
         Path | None,
         typer.Option(
@@ -50,23 +83,55 @@ def report(
     that does not apply (the improvement register on Spark) is left out and said on stderr."""
     from pdca.reports.review import build_report  # noqa: PLC0415 (loaded on use)
 
+    pack = None
     with user_errors():
-        result = with_progress(
-            "writing the report",
-            lambda _step: build_report(
-                store=store,
-                log=log,
-                objectives=objectives,
-                period=period,
-                out=out,
-                engine=engine_name(engine),
-                force=force,
-            ),
-        )
+        chosen = engine_name(engine)
+        if archive:
+            from pdca.errors import InputError  # noqa: PLC0415
+
+            if chosen not in (None, "duckdb"):
+                raise InputError(
+                    "--archive records the DuckDB store's data version; the export on Spark has "
+                    "none",
+                    "archive the pack from the DuckDB store (leave out --engine spark)",
+                )
+            from pdca.reports.archive import build_and_archive  # noqa: PLC0415
+
+            result, pack = with_progress(
+                "writing the pack",
+                lambda _step: build_and_archive(
+                    store=store,
+                    log=log,
+                    objectives=objectives,
+                    period=period,
+                    out=out,
+                    force=force,
+                    template=template,
+                    pdf=pdf,
+                ),
+            )
+        else:
+            result = with_progress(
+                "writing the report",
+                lambda _step: build_report(
+                    store=store,
+                    log=log,
+                    objectives=objectives,
+                    period=period,
+                    out=out,
+                    engine=chosen,
+                    force=force,
+                    template=template,
+                    pdf=pdf,
+                ),
+            )
     for name, reason in result.skipped.items():
         err.print(f"[yellow]left out {name}:[/] {escape(reason)}", highlight=False)
     typer.echo(result.objectives)
-    typer.echo(f"report written to {result.path.resolve()}")
+    pages = f" ({result.pages} pages)" if result.pages else ""
+    typer.echo(f"report written to {result.path.resolve()}{pages}")
+    if pack is not None:
+        typer.echo(f"archived as pack {pack} (pdca reports show {pack})")
     if result.failed:
         # the review is written, but incomplete: say so (also at the top of the document)
         err.print(
@@ -76,3 +141,65 @@ def report(
             soft_wrap=True,
         )
         raise typer.Exit(1)
+
+
+@reports_app.command("list")
+def reports_list(
+    fmt: FormatOpt = Format.TABLE,
+    store: StoreOpt = None,
+) -> None:
+    """List the archived review packs, newest first."""
+    from pdca.reports.archive import list_packs  # noqa: PLC0415
+
+    with user_errors():
+        frame = list_packs(store=store)
+    emit_frame(frame, fmt, title="Archived review packs")
+
+
+@reports_app.command("show")
+def reports_show(
+    pack: Annotated[int, typer.Argument(help="The pack's id (pdca reports list).")],
+    fmt: FormatOpt = Format.TABLE,
+    store: StoreOpt = None,
+) -> None:
+    """Show what an archived pack was built from: data version, imports, objectives, template."""
+    from pdca.reports.archive import show_pack  # noqa: PLC0415
+
+    with user_errors():
+        record = show_pack(pack, store=store)
+    emit_record(record, fmt, title=f"Review pack {pack}")
+
+
+@reports_app.command("regenerate")
+def reports_regenerate(
+    pack: Annotated[int, typer.Argument(help="The pack's id (pdca reports list).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="File to write (default: pack-ID.html or .pdf here)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out even if pdca did not write it.")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Rebuild an archived pack from its recorded inputs (template, period, objectives text, time
+    stamp) on the store's data, which must be unchanged since. Exits with 1 when the rebuilt
+    HTML differs from the recorded one."""
+    from pdca.reports.archive import regenerate  # noqa: PLC0415
+
+    with user_errors():
+        done = with_progress(
+            "rebuilding the pack",
+            lambda _step: regenerate(pack, store=store, out=out, force=force),
+        )
+    typer.echo(f"pack {pack} rebuilt to {done.result.path.resolve()}")
+    if done.identical:
+        typer.echo("its HTML is identical to the archived pack's (SHA-256)")
+        return
+    err.print(
+        "[bold red]error:[/] the rebuilt HTML differs from the archived pack's "
+        f"(recorded with pdca {escape(str(done.record['pdca_version']))})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
