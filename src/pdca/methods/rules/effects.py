@@ -10,8 +10,9 @@ route_to G
     reassignments before G's first stint, the hours saved the time from opening to that stint.
     A ticket G already received first is unchanged. A ticket G never held (before its
     resolution) is *misrouted by the rule*: it takes one extra hop (G passes it on to the group
-    that first got it) and loses the mean time a group held a ticket it then passed on (the
-    *pass-on time*, measured on the same history), and continues as recorded.
+    that first got it) and loses the *pass-on time* (by default the mean time a group held a
+    ticket it then passed on, measured on the same history; or the hours given), and continues
+    as recorded.
 escalate after N hours in a state, to G
     The first run of that state longer than N hours (before the resolution) ends after N hours
     with a reassignment to G. If G received the ticket later, the stints between the holder at

@@ -13,8 +13,8 @@ changed
 hops_avoided
     reassignments the rule would have saved (negative: hops it would have added);
 hours_saved
-    hours of time to resolution (auto-close: of open time) saved; negative when the rule
-    costs time;
+    hours of time to final resolution saved (auto-close: the ticket closes earlier); negative
+    when the rule costs time;
 breaches_avoided, breaches_caused
     resolution-SLA breaches the rule would have avoided, and caused;
 misrouted
@@ -29,8 +29,8 @@ combined clock change and the new target.
 Intervals: percentile bootstrap over tickets (the tickets in the window are resampled with
 replacement, ``resamples`` times, seeded), which carries the uncertainty of the pass-on time
 into the hours saved; the breach counts use the pass-on time measured on all tickets. A pass-on
-time given by the user replaces the measured one and is not resampled. A rule
-that matches nothing has every figure 0 with the interval [0, 0].
+time given by the user replaces the measured one and is not resampled. A rule that matches
+nothing has every figure 0 with the interval [0, 0].
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ ASSUMPTIONS = (
     ),
     (
         "A ticket sent to a group that never held it takes one extra hop and loses the pass-on "
-        "time: the mean time a group held a ticket it then passed on, measured on the same "
-        "history."
+        "time: by default the mean time a group held a ticket it then passed on, measured on the "
+        "same history (--pass-on-hours gives another)."
     ),
     (
         "An escalation after N hours in a state skips the groups between the holder and the target "
