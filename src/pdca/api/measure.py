@@ -79,6 +79,21 @@ def kpi_catalogue() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def kpi_attribution(kpi: str, by: str | None = "assignment_group") -> dict[str, Any] | None:
+    """For a breakdown by team or agent (``by`` = ``assignment_group`` or ``assignee``): whose
+    group and agent ``kpi``'s tickets go to, in words (``summary``), and the rules that names,
+    word for word as implemented (``rules``: (rule, text) pairs; docs/kpis.md, "Breakdowns by
+    team and agent"). None for another breakdown or a KPI that does not break down by team."""
+    from pdca.methods.kpi.attribution import ATTRIBUTION_BREAKDOWNS, RULES  # noqa: PLC0415
+    from pdca.methods.kpi.catalogue import ATTRIBUTION_SUMMARY  # noqa: PLC0415
+
+    if by not in ATTRIBUTION_BREAKDOWNS or kpi not in ATTRIBUTION_SUMMARY:
+        return None
+    summary = ATTRIBUTION_SUMMARY[kpi]
+    rules = [(anchor.value, text) for anchor, text in RULES.items() if anchor.value in summary]
+    return {"summary": summary, "rules": rules}
+
+
 _AVERAGES = (Aggregation.MEAN, Aggregation.MEDIAN)
 
 

@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import ibis
@@ -19,13 +20,15 @@ import pandas as pd
 import pytest
 
 import pdca
+from pdca.api.measure import kpi_attribution
 from pdca.engine.store import Store
 from pdca.errors import ConfigError
 from pdca.methods.kpi.attribution import ASSIGNEE, RULES
-from pdca.methods.kpi.catalogue import ATTRIBUTION
+from pdca.methods.kpi.catalogue import ATTRIBUTION, ATTRIBUTION_SUMMARY
 from pdca.methods.kpi.definition import Inputs
 from pdca.methods.kpi.evaluate import Query, evaluate
 from pdca.model.facts import ticket_facts
+from pdca.model.objectives import ClockOptions, Objectives
 from pdca.model.schema import EVENT_COLUMNS, Col
 from tests.conftest import SERVICENOW, shared_file
 
@@ -297,3 +300,24 @@ def test_servicenow_sla_resolution_by_resolver_matches_a_plain_clock(
 def test_servicenow_has_no_service_to_break_down_by(sn_inputs: Inputs) -> None:
     with pytest.raises(ConfigError, match=r"records no service: .* assignment_group, .*category"):
         evaluate(sn_inputs, Query("fcr", by=(Col.SERVICE,)))
+
+
+def test_each_attribution_is_said_in_words_naming_every_rule_it_can_use() -> None:
+    """The words the web page and the API show (ATTRIBUTION_SUMMARY) cover every KPI that
+    breaks down by team, and name every rule its attribution can pick under any option."""
+    assert set(ATTRIBUTION_SUMMARY) == {*ATTRIBUTION, "time_in_state"}
+    for kpi, pick in ATTRIBUTION.items():
+        used = set()
+        for clock in ("final", "first"):
+            goals = Objectives(clock=ClockOptions(resolution=clock))
+            inputs = Inputs(None, None, extra={"objectives": goals})
+            for view in (None, "cohort"):
+                for resolution in ("final", "first"):
+                    used.add(pick(inputs, SimpleNamespace(view=view, resolution=resolution)))
+        said = kpi_attribution(kpi, "assignee")
+        assert said is not None
+        for anchor in used:
+            assert anchor.value in said["summary"], (kpi, anchor)
+            assert anchor.value in dict(said["rules"]), (kpi, anchor)
+    assert kpi_attribution("mttr", "priority") is None
+    assert kpi_attribution("backlog", "assignment_group") is None

@@ -597,6 +597,25 @@ and agent a ticket is attributed to (:mod:`pdca.methods.kpi.attribution`; docs/k
 "Breakdowns by team and agent"): the event at the instant that places the ticket in a period."""
 
 
+ATTRIBUTION_SUMMARY: dict[str, str] = {
+    "volume": "opening",
+    "reassignments": "opening",
+    "multi_hop_rate": "opening",
+    "escalation_rate": "opening",
+    "mttr": "final resolution; first resolution with resolution=first; opening with view=cohort",
+    "mtta": "first response; opening with view=cohort",
+    "sla_response": "first response",
+    "reopen_rate": "first resolution (the resolution that was, or was not, reopened)",
+    "fcr": "final resolution",
+    "sla_source": "final resolution",
+    "sla_resolution": "the resolution that stops the clock: final resolution, or first "
+    'resolution with [clock] resolution = "first" in the objectives',
+    "time_in_state": "no attribution: the group of each time segment's event",
+}
+"""Whose group and agent a ticket's value goes to, per KPI of :data:`ATTRIBUTION` (and
+``time_in_state``, which has none), in words (docs/kpis.md's table)."""
+
+
 def get_kpi(kpi_id: str) -> Kpi:
     """The KPI with this id, or a clear error listing the ids."""
     try:
@@ -607,4 +626,11 @@ def get_kpi(kpi_id: str) -> Kpi:
         ) from None
 
 
-__all__ = ["ATTRIBUTION", "CATALOGUE", "TICKET_BREAKDOWNS", "State", "get_kpi"]
+__all__ = [
+    "ATTRIBUTION",
+    "ATTRIBUTION_SUMMARY",
+    "CATALOGUE",
+    "TICKET_BREAKDOWNS",
+    "State",
+    "get_kpi",
+]

@@ -259,33 +259,11 @@ def tickets_view(
 
 
 def attribution_rule(kpi: str, by: str | None) -> dict[str, Any] | None:
-    """For a team or agent breakdown: whose group and agent ``kpi``'s tickets go to (docs/kpis.md,
-    "Breakdowns by team and agent") and the rules it names, word for word; else None."""
-    from pdca.methods.kpi.attribution import ATTRIBUTION_BREAKDOWNS, RULES  # noqa: PLC0415
+    """For a team or agent breakdown: whose group and agent ``kpi``'s tickets go to and the
+    rules it names, word for word (:func:`pdca.api.measure.kpi_attribution`); else None."""
+    from pdca.api.measure import kpi_attribution  # noqa: PLC0415
 
-    if by not in ATTRIBUTION_BREAKDOWNS or kpi not in RULE_BY_KPI:
-        return None
-    summary = RULE_BY_KPI[kpi]
-    rules = [(anchor.value, text) for anchor, text in RULES.items() if anchor.value in summary]
-    return {"summary": summary, "rules": rules}
-
-
-RULE_BY_KPI = {
-    "volume": "opening",
-    "reassignments": "opening",
-    "multi_hop_rate": "opening",
-    "escalation_rate": "opening",
-    "mttr": "final resolution; first resolution with resolution=first; opening with view=cohort",
-    "mtta": "first response; opening with view=cohort",
-    "sla_response": "first response",
-    "reopen_rate": "first resolution (the resolution that was, or was not, reopened)",
-    "fcr": "final resolution",
-    "sla_source": "final resolution",
-    "sla_resolution": "the resolution that stops the clock: final resolution, or first "
-    'resolution with [clock] resolution = "first" in the objectives',
-    "time_in_state": "no attribution: the group of each time segment's event",
-}
-"""Whose group and agent a ticket's value goes to, per KPI (docs/kpis.md's table)."""
+    return kpi_attribution(kpi, by)
 
 
 def _cell(value: Any) -> Any:
