@@ -9,15 +9,23 @@ so a failure here replays with the same inputs.
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from fuzz.run import Job
-from fuzz.targets import TARGETS, UNSEEDED
+from fuzz.targets import TARGETS, UNSEEDED, Case
 
+from pdca.errors import PdcaError
+from pdca.ingest.history import utc_text
+from pdca.ingest.mapping import load_mapping
 from pdca.ingest.sources import connectors
 
-FAST = {"mapping": 300, "spc": 60, "xes": 60}
+FAST = {"mapping": 300, "spc": 40, "xes": 60}
 """Targets that read hundreds of inputs a second get more inputs; the others get COUNT."""
 COUNT = 10
 
@@ -43,7 +51,97 @@ def test_mutated_inputs_read_or_fail_cleanly(name: str, tmp_path: Path) -> None:
 def test_full_path_stores_and_queries(name: str, tmp_path: Path) -> None:
     """Every input that reads goes on into a store and through scorecard, kpi and sla."""
     job = Job(name, tmp_path / "crashes", sample=1, timeout=120)
-    tally = job.run(4 if name != "mapping" else 40, seed=7, deadline=0)
+    tally = job.run(2 if name != "mapping" else 40, seed=7, deadline=0)
     assert tally.sampled == tally.imported
     assert tally.full_crashes == 0, (dict(tally.kinds), tally.examples)
     assert tally.stored + tally.full_clean == tally.sampled
+
+
+# The crashes the fuzzers found (docs/fuzzing.md), each replayed from a valid seed with the one
+# edit that caused it: now a clean one-line error, or an import.
+
+
+def _import(name: str, tmp_path: Path, edit: dict[str, bytes]) -> object:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    seed = all_seeds()[name][0]
+    case = Case({**seed.files, **edit}, seed.entry, seed.main, "edit", dict(seed.extra))
+    return TARGETS[name].read(case.write(tmp_path / "in"), case)
+
+
+def _first_line_extra(data: bytes) -> bytes:
+    lines = data.split(b"\n")
+    lines[1] += b",surplus,fields"
+    return b"\n".join(lines)
+
+
+def _one_line_error(call: Callable[[], object]) -> str:
+    with pytest.raises(PdcaError) as caught:
+        call()
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_mapping_file_that_is_not_utf8_is_a_clean_error(tmp_path: Path) -> None:
+    path = tmp_path / "map.toml"
+    path.write_bytes(b'[columns]\ncase_id = "T\xffcket"\n')
+    assert "not UTF-8" in _one_line_error(lambda: load_mapping(path))
+
+
+def test_a_vendor_time_before_year_1_is_unreadable_not_a_crash() -> None:
+    out = utc_text(pd.Series(["-1-05-01", "2021-03-01T10:00:00+01:00", "9999-12-31 23:59:59"]))
+    assert out[0] == "-1-05-01"  # kept as given: the canonical step quarantines it
+    assert out[1].startswith("2021-03-01 09:00:00")
+    assert out[2] == "9999-12-31 23:59:59"  # beyond 2262: kept as text, quarantined later
+
+
+def test_vendor_times_with_hour_only_offsets_mixed_with_naive_times() -> None:
+    out = utc_text(pd.Series(["2021-03-01T10:00:00+01", "2021-03-01T10:00:00-05", "2021-03-01"]))
+    assert [t[:19] for t in out] == [
+        "2021-03-01 09:00:00",
+        "2021-03-01 15:00:00",
+        "2021-03-01 00:00:00",
+    ]
+
+
+def test_jira_names_that_are_not_text_are_ignored(tmp_path: Path) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    seed = all_seeds()["jira"][0]
+    doc = json.loads(seed.files[seed.main])
+    doc["names"] = {"customfield_1": True, "customfield_2": 1.5, **doc["names"]}
+    batch: Any = _import("jira", tmp_path, {seed.main: json.dumps(doc).encode()})
+    assert len(batch.events) > 0
+
+
+def test_a_jira_csv_row_without_issue_type_imports_as_an_incident(tmp_path: Path) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    seed = all_seeds()["jira-csv"][0]
+    frame = pd.read_csv(io.BytesIO(seed.files[seed.main]), dtype=str)
+    frame["Issue Type"] = None
+    batch: Any = _import("jira-csv", tmp_path, {seed.main: frame.to_csv(index=False).encode()})
+    assert set(batch.events["ticket_type"]) == {"incident"}
+
+
+@pytest.mark.parametrize(
+    ("name", "table"), [("osticket", "in/thread_event.csv"), ("zammad", "in/histories.csv")]
+)
+def test_surplus_fields_on_the_first_line_are_a_clean_error(
+    name: str, table: str, tmp_path: Path
+) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    data = _first_line_extra(all_seeds()[name][0].files[table])
+    message = _one_line_error(lambda: _import(name, tmp_path, {table: data}))
+    assert "more fields than the header" in message
+
+
+def test_a_znuny_history_without_its_id_column_is_a_clean_error(tmp_path: Path) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    table = "in/ticket_history.csv"
+    data = all_seeds()["znuny"][0].files[table].replace(b"id,", b"i-0d,", 1)
+    message = _one_line_error(lambda: _import("znuny", tmp_path, {table: data}))
+    assert "no column id" in message

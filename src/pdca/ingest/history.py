@@ -54,6 +54,18 @@ SNAPSHOT_FIELDS: tuple[str, ...] = tuple(
 )
 
 
+def _nanoseconds(values: pd.Series) -> pd.Series:
+    """Naive times in nanoseconds; a time that unit cannot hold (before 1677 or after 2262,
+    such as year -1, which ISO 8601 parsing gives in microseconds) becomes unreadable (NaT).
+    Times that carry an offset the offset pattern missed (``+01``) are converted to UTC."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif not pd.api.types.is_datetime64_dtype(values.dtype):  # mixed offsets: objects
+        values = pd.to_datetime(values, errors="coerce", utc=True).dt.tz_localize(None)
+    inside = values.notna() & (values >= pd.Timestamp.min) & (values <= pd.Timestamp.max)
+    return values.where(inside).astype("datetime64[ns]")
+
+
 def utc_text(values: pd.Series, timezone: str | None = None) -> pd.Series:
     """Vendor times as UTC text in :data:`TIME_FORMAT`; unreadable values are kept as given.
 
@@ -62,14 +74,20 @@ def utc_text(values: pd.Series, timezone: str | None = None) -> pd.Series:
     a connector whose tool writes epoch seconds converts them itself.
     """
     text = values.astype("string")
-    offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)\s*$", regex=True, na=False)
+    offset = text.str.contains(
+        r"(?:Z|[+-]\d\d:?\d\d|:\d\d(?:\.\d+)?[+-]\d\d)\s*$", regex=True, na=False
+    )
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     if offset.any():
         aware = pd.to_datetime(text[offset], errors="coerce", utc=True, format="ISO8601")
-        parsed[offset] = aware.dt.tz_localize(None)
+        parsed[offset] = _nanoseconds(aware.dt.tz_localize(None))
     naive = text.notna() & ~offset
     if naive.any():
-        local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+        try:
+            local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+        except ValueError:  # offsets of another form mixed with naive times: read all as UTC
+            local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601", utc=True)
+        local = _nanoseconds(local)
         if timezone and timezone.upper() != "UTC":
             local = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
             local = local.dt.tz_convert("UTC").dt.tz_localize(None)

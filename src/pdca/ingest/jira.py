@@ -236,7 +236,7 @@ def _issue_list(doc: Any, path: Path) -> list[Any]:
 def parse_document(doc: Any, path: Path, *, group_field: str | None = None) -> Parsed:
     """Flatten a Jira JSON document (see the module docstring) into :class:`Parsed`."""
     issues = _issue_list(doc, path)
-    names: dict[str, str] = dict(doc.get("names") or {}) if isinstance(doc, dict) else {}
+    names = _string_names(doc.get("names")) if isinstance(doc, dict) else {}
     bulk: dict[str, list[Any]] = {}
     if isinstance(doc, dict):
         for entry in doc.get("issueChangeLogs") or []:
@@ -250,12 +250,19 @@ def parse_document(doc: Any, path: Path, *, group_field: str | None = None) -> P
     return parsed
 
 
+def _string_names(value: Any) -> dict[str, str]:
+    """The ``names`` map (field id -> field name) of a document, without non-text entries."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(fid): name for fid, name in value.items() if isinstance(name, str)}
+
+
 def _custom_targets(issues: list[Any], names: dict[str, str], chosen: str | None) -> dict[str, str]:
     """Custom field id -> canonical column (team/group, support level), found from ``names``
     (``expand=names``) and the changelog items' ``fieldId``."""
     for issue in issues:
         if isinstance(issue, dict):
-            names.update(issue.get("names") or {})
+            names.update(_string_names(issue.get("names")))
             for history in (issue.get("changelog") or {}).get("histories") or []:
                 for item in history.get("items") or [] if isinstance(history, dict) else []:
                     fid, fname = item.get("fieldId"), item.get("field")

@@ -102,7 +102,7 @@ def status_states(labels: Iterable[str], categories: dict[str, str]) -> dict[str
 
 def ticket_type(issuetype: str | None) -> tuple[TicketType, bool]:
     """The pdca ticket type of a Jira issue type, and whether it was a known ITSM type."""
-    if not issuetype:
+    if not issuetype or not isinstance(issuetype, str):  # missing (None, NaN) or not text
         return TicketType.INCIDENT, False
     found = ISSUE_TYPES.get(issuetype.strip().lower())
     return (found, True) if found is not None else (TicketType.INCIDENT, False)

@@ -296,6 +296,11 @@ def load_mapping(path: Path) -> Mapping:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise MappingError(f"cannot read the mapping file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise MappingError(
+            f"the mapping file {path} is not UTF-8 text (byte {exc.start})",
+            "save it as UTF-8 (TOML files are UTF-8)",
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

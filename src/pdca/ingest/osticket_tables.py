@@ -52,6 +52,11 @@ def _csv(path: Path, *, required: bool = False) -> pd.DataFrame | None:
         )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path} as CSV: {exc}") from None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas made the surplus fields an index
+        raise InputError(
+            f"cannot read {path} as CSV: its first data line has more fields than the header",
+            "re-export the table",
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.astype(object).where(frame.notna(), None)
 

@@ -205,7 +205,9 @@ def read_folder(folder: Path) -> ZnunyTables:
         )
     bad: list[BadRow] = []
     history = _read(path, bad)
-    absent = [c for c in ("ticket_id", "create_time", "state_id") if c not in history.columns]
+    absent = [c for c in ("id", "ticket_id", "create_time", "state_id") if c not in history.columns]
+    if not {"history_type_id", "history_type"} & set(history.columns):
+        absent.append("history_type_id")
     if absent:
         raise InputError(f"{path} has no column {', '.join(absent)}", "export it with SELECT *")
     tables = {
