@@ -119,5 +119,6 @@ def about(
         "resamples": result.resamples,
         "interval": "95 % percentile bootstrap over tickets",
         "assumptions": list(result.assumptions),
+        "warnings": list(result.notes),
         "objectives": {"source": resolved.source, "note": resolved.note()},
     }

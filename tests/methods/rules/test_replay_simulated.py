@@ -17,6 +17,7 @@ tickets first logged at a wrong group, L2 ERP, which passes them on after a logn
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +189,10 @@ def test_window_narrows_the_tickets(desks: dict[str, tuple[Path, MisrouteTruth]]
     expected = int(((facts["service"] == SERVICE) & (facts["opened_at"] >= cut)).sum())
     assert _row(frame, "route", "matched")["value"] == expected
     assert frame.attrs["tickets"] == int((facts["opened_at"] >= cut).sum())
+    # a window with no ticket: every figure is 0, and says so
+    empty = replay_rules(_rules(DESK), store=store, since=datetime(2030, 1, 1), resamples=100)
+    assert empty.attrs["tickets"] == 0
+    assert np.all(empty[["value", "ci_low", "ci_high"]].to_numpy() == 0.0)
 
 
 @pytest.mark.slow

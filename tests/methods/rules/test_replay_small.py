@@ -183,3 +183,12 @@ def test_first_rule_of_a_kind_wins(store: Path) -> None:
     assert _value(frame, "applied", "q") == 1  # S1 only: N1 is taken by the first rule
     total = frame[(frame["rule"] == "(all rules)") & (frame["metric"] == "applied")]
     assert float(total["value"].iloc[0]) == 4
+
+
+def test_warnings(store: Path) -> None:
+    fine = _replay(store, '[[rule]]\nname = "r"\nwhen.category = "Network"\nthen.route_to = "Net"')
+    assert fine.attrs["warnings"] == []
+    typo = _replay(store, '[[rule]]\nname = "r"\nwhen.category = "Network"\nthen.route_to = "Nett"')
+    assert len(typo.attrs["warnings"]) == 1
+    assert "'Nett'" in typo.attrs["warnings"][0]
+    assert _value(typo, "misrouted") == 3

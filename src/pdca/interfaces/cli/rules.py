@@ -35,7 +35,9 @@ def _notes(about: dict[str, Any]) -> list[str]:
         f"{about['pass_on_hours']:g} h; the median hours a group held a ticket it then passed "
         f"on: {about['pass_on_median_hours']:g} h (--pass-on-hours sets your own)."
     )
-    lines = [counts, intervals, pass_on, str(about["objectives"]["note"]), "Assumptions:"]
+    warnings = [f"Warning: {w}" for w in about.get("warnings", [])]
+    lines = [*warnings, counts, intervals, pass_on, str(about["objectives"]["note"])]
+    lines.append("Assumptions:")
     return lines + [f"- {a}" for a in about["assumptions"]]
 
 

@@ -176,7 +176,8 @@ def _escalate(history: History, rule: Rule, rows: np.ndarray[Any, Any], fx: Effe
         return
     when = runs[START] + pd.Timedelta(hours=esc.after_hours)
     st = _stints_before_resolution(history)
-    st = st.merge(when.rename("_te"), left_on="ticket", right_index=True)
+    moments = pd.DataFrame({"ticket": when.index.to_numpy(), "_te": when.to_numpy()})
+    st = st.merge(moments, on="ticket")
     holder = st[st[START] <= st["_te"]].groupby("ticket")[[STINT, GROUP]].last()
     target = st[(st[GROUP] == esc.to) & (st[START] > st["_te"])].groupby("ticket").first()
     tickets = when.index.to_numpy()
@@ -266,5 +267,5 @@ def breaches(history: History, clock_s: Floats, target_s: Floats) -> tuple[Bools
     known = ~np.isnan(elapsed) & ~np.isnan(target_s) & pd.notna(was)
     known &= t[RESOLVED_AT].notna().to_numpy()
     after = np.maximum(elapsed - clock_s, 0.0) > target_s
-    before = np.asarray([bool(v) if pd.notna(v) else False for v in was])
+    before = np.asarray([bool(v) if pd.notna(v) else False for v in was], dtype=np.bool_)
     return known & before & ~after, known & ~before & after

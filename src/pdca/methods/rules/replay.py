@@ -236,7 +236,30 @@ def replay(
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     resolved = int(t["final_resolved_at"].notna().sum())
     median = pass_on_median(history)
-    return Replay(table, n, resolved, dwell, median, pass_on is not None, resamples if n else 0)
+    found = Replay(table, n, resolved, dwell, median, pass_on is not None, resamples if n else 0)
+    found.notes = warnings(history, rules, measured=cnt.sum() > 0 or pass_on is not None)
+    return found
+
+
+def warnings(history: History, rules: RuleSet, *, measured: bool) -> list[str]:
+    """What a reader must know about this replay: groups the rules name that the history never
+    names (a typo?), and a pass-on time that could not be measured."""
+    out = []
+    known = set(history.stints["group"].dropna().unique())
+    for rule in rules.rule:
+        action = rule.then
+        group = action.route_to or (action.escalate.to if action.escalate else None)
+        if group is not None and group not in known:
+            out.append(
+                f"Rule {rule.name!r}: no ticket in the window was ever assigned to {group!r} "
+                "(check the name); every ticket the rule changes counts as misrouted."
+            )
+    if not measured:
+        out.append(
+            "No group passed a ticket on in this history: the pass-on time cannot be measured "
+            "and counts as 0 h; give --pass-on-hours."
+        )
+    return out
 
 
 def pass_on_median(history: History) -> float:
