@@ -23,7 +23,7 @@ from pdca.methods.rules.replay import Replay, replay
 from pdca.methods.rules.schema import RuleSet, load_rules, parse_rules
 from pdca.model.objectives import Resolved
 
-__all__ = ["replay_result", "replay_rules"]
+__all__ = ["check_rules", "replay_result", "replay_rules"]
 
 
 def _rules(rules: Path | str | RuleSet) -> RuleSet:
@@ -32,6 +32,21 @@ def _rules(rules: Path | str | RuleSet) -> RuleSet:
     if isinstance(rules, str) and "[[rule]]" in rules:
         return parse_rules(rules, "the rules")
     return load_rules(rules)
+
+
+def check_rules(rules: Path | str | RuleSet) -> pd.DataFrame:
+    """The rules of a file (or TOML text) once checked: one row per rule, in file order, with
+    ``rule``, ``when`` (the conditions in words, ``every ticket`` without any) and ``then``."""
+    ruleset = _rules(rules)
+    rows = [
+        (
+            r.name,
+            "; ".join(f"{field} {c.describe()}" for field, c in r.when.items()) or "every ticket",
+            r.then.describe(),
+        )
+        for r in ruleset.rule
+    ]
+    return pd.DataFrame(rows, columns=["rule", "when", "then"])
 
 
 def replay_result(

@@ -69,3 +69,16 @@ def test_errors_are_one_line(store: Path, tmp_path: Path, rule_file: Path) -> No
     )  # fmt: skip
     assert code == 1
     assert "--until is not after --since" in err
+
+
+def test_check(rule_file: Path, tmp_path: Path) -> None:
+    code, out, _ = _run("rules", "check", str(rule_file), "-f", "json")
+    assert code == 0
+    assert json.loads(out) == [
+        {"rule": "[bold]net[/]", "when": "category = 'Network'", "then": "route to Net"}
+    ]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nname = "x"\nthen.route_to = "G"\nthen.auto_close = {}\n')
+    code, _, err = _run("rules", "check", str(bad))
+    assert code == 1
+    assert "line 4, rule 1, then.auto_close.after_days: Field required" in err

@@ -48,6 +48,20 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+@rules_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="The rule file (TOML; see docs/rules.md).")],
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """Check a rule file without a store: one row per rule (its conditions and action in
+    words), or a one-line error naming the line and key."""
+    from pdca.api.rules import check_rules  # noqa: PLC0415 (loaded on use)
+
+    with user_errors():
+        frame = check_rules(file)
+    emit_frame(frame, fmt, title=f"rules: {file.name}")
+
+
 @rules_app.command("replay")
 def replay(
     file: Annotated[Path, typer.Argument(help="The rule file (TOML; see docs/rules.md).")],

@@ -187,16 +187,16 @@ class RuleSet(BaseModel):
         return self
 
 
-def _line_of(text: str, rule_no: int | None, key: str | None) -> int | None:
-    """The line (1-based) of ``key`` inside the ``rule_no``-th ``[[rule]]`` table, else the
-    line of that table's header."""
+def _line_of(text: str, rule_no: int | None, keys: list[str]) -> int | None:
+    """The line (1-based) of the innermost of ``keys`` found inside the ``rule_no``-th
+    ``[[rule]]`` table (a missing key: the line of its parent), else the table's header."""
     lines = text.splitlines()
     headers = [i for i, line in enumerate(lines) if line.strip().startswith("[[rule]]")]
     if rule_no is None or rule_no >= len(headers):
         return None
     first = headers[rule_no]
     last = headers[rule_no + 1] if rule_no + 1 < len(headers) else len(lines)
-    if key:
+    for key in reversed(keys):
         pattern = re.compile(rf"(^|[\s.{{,\"]){re.escape(key)}(\s*=|\s*\.|\"|\])")
         for i in range(first, last):
             if pattern.search(lines[i].split("#", 1)[0]):
@@ -210,8 +210,8 @@ def _where(error: Any, text: str) -> str:
     inner = [p for p in loc[2:] if p not in ("str", "[key]")]
     keys = [p for p in inner if not p.startswith(("function-", "constrained-", "tagged-"))]
     name = ".".join(keys) if keys else ""
-    last_key = next((k for k in reversed(keys) if not k.isdigit()), None)
-    line = _line_of(text, rule_no, last_key.rstrip("_") if last_key else None)
+    words = [k.rstrip("_") for k in keys if not k.isdigit()]
+    line = _line_of(text, rule_no, words)
     parts = []
     if line is not None:
         parts.append(f"line {line}")
