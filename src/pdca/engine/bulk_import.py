@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ TYPES = "_pdca_bulk_types"
 DISTINCT = "_pdca_bulk_distinct"
 REJECTED = "_pdca_bulk_rejected"
 _TEMP = (RAW, CANON, KEYS, TIMES, SEQS, TYPES, DISTINCT, REJECTED)
+MEMORY = "1GB"
+"""DuckDB's memory limit during a bulk import when ``PDCA_MEMORY_LIMIT`` is not set."""
+MEMORY_ENV = "PDCA_MEMORY_LIMIT"
 CHUNK = 100_000
 """Distinct values (and quarantined rows) handed to Python at a time."""
 _ROW = "__row__"
@@ -138,8 +142,10 @@ def _run(
     """Run one statement (timed on stderr when ``PDCA_BULK_TRACE`` is set)."""
     if not _TRACE:
         return con.execute(sql, params or [])
-    time.perf_counter()
-    return con.execute(sql, params or [])
+    start = time.perf_counter()
+    out = con.execute(sql, params or [])
+    sys.stderr.write(f"{time.perf_counter() - start:8.3f}s  {' '.join(sql.split())[:100]}\n")
+    return out
 
 
 def _q(name: str) -> str:
@@ -166,19 +172,44 @@ def import_file(
     """Import ``src`` into ``store`` in one transaction (see the module's docstring)."""
     if store.read_only:
         raise StoreError("the store is open read-only")
-    con = store._con
-    _run(con, "BEGIN TRANSACTION")
+    con = store._con  # noqa: SLF001 - the engine's own store
+    saved = _settings(con)
     try:
-        out = _import(store, con, src, derive, refuse)
-    except BaseException:
-        _run(con, "ROLLBACK")
+        _run(con, "BEGIN TRANSACTION")
+        try:
+            out = _import(store, con, src, derive, refuse)
+        except BaseException:
+            _run(con, "ROLLBACK")
+            _drop(con)
+            raise
+        _run(con, "COMMIT")
         _drop(con)
-        raise
-    _run(con, "COMMIT")
-    _drop(con)
-    store._derived_names = None
+    finally:
+        for name, value in saved.items():
+            con.execute(f"SET {name} = {_lit(value)}")
+    store._derived_names = None  # noqa: SLF001
     ResultCache(store.root).clear()
     return out
+
+
+def _settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Set the engine up for the import; returns the settings to restore afterwards.
+
+    No progress bar (a library does not draw on the terminal); no insertion order to keep (every
+    row carries its position), which lets DuckDB stream and spill more; and, unless
+    ``PDCA_MEMORY_LIMIT`` says otherwise, a memory limit of :data:`MEMORY`, beyond which the
+    staged rows spill to the store's temporary directory: the import's memory does not grow with
+    the file."""
+    names = ["enable_progress_bar", "preserve_insertion_order", "memory_limit"]
+    saved = {}
+    for name in names:
+        row = con.execute(f"SELECT current_setting('{name}')").fetchone()
+        saved[name] = str(row[0]) if row else ""
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
+    if not os.environ.get(MEMORY_ENV):
+        con.execute(f"SET memory_limit = {_lit(MEMORY)}")
+    return saved
 
 
 def _drop(con: duckdb.DuckDBPyConnection) -> None:
