@@ -37,6 +37,7 @@ COMMAND_GROUPS = (
     "rules",
     "plan",
     "report",
+    "reports",
     "demo",
     "simulate",
     "serve",
@@ -148,11 +149,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
             "left out and said on stderr."
         ),
     ),
-    "reports": (
-        "report",
-        "Report",
-        "The governance record: archived review packs (list, show, regenerate).",
-    ),
     "demo": (
         "demo",
         "Report",
@@ -180,6 +176,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "rules",
         "Act",
         "Automation rules: replay routing, escalation, auto-close and priority rules on history.",
+    ),
+    "reports": (
+        "reports",
+        "Report",
+        "The governance record: archived review packs (list, show, regenerate).",
     ),
     "user": ("serve", "Web", "Local accounts of the web app: add, passwd, role, list, token."),
 }
