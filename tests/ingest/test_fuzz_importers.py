@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fuzz.run import Job
+from fuzz.seeds import Seed
 from fuzz.targets import TARGETS, UNSEEDED, Case
 
 from pdca.errors import PdcaError
@@ -51,8 +53,8 @@ def test_mutated_inputs_read_or_fail_cleanly(name: str, tmp_path: Path) -> None:
 def test_full_path_stores_and_queries(name: str, tmp_path: Path) -> None:
     """Every input that reads goes on into a store and through scorecard, kpi and sla."""
     job = Job(name, tmp_path / "crashes", sample=1, timeout=120)
-    tally = job.run(2 if name != "mapping" else 40, seed=7, deadline=0)
-    assert tally.sampled == tally.imported
+    tally = job.run({"servicenow": 2, "surveys": 8, "mapping": 40}[name], seed=7, deadline=0)
+    assert tally.sampled == tally.imported > 0
     assert tally.full_crashes == 0, (dict(tally.kinds), tally.examples)
     assert tally.stored + tally.full_clean == tally.sampled
 
@@ -61,10 +63,10 @@ def test_full_path_stores_and_queries(name: str, tmp_path: Path) -> None:
 # edit that caused it: now a clean one-line error, or an import.
 
 
-def _import(name: str, tmp_path: Path, edit: dict[str, bytes]) -> object:
+def _import(name: str, tmp_path: Path, edit: dict[str, bytes], seed: Seed | None = None) -> object:
     from fuzz.seeds import all_seeds  # noqa: PLC0415
 
-    seed = all_seeds()[name][0]
+    seed = seed or all_seeds()[name][0]
     case = Case({**seed.files, **edit}, seed.entry, seed.main, "edit", dict(seed.extra))
     return TARGETS[name].read(case.write(tmp_path / "in"), case)
 
@@ -145,3 +147,26 @@ def test_a_znuny_history_without_its_id_column_is_a_clean_error(tmp_path: Path) 
     data = all_seeds()["znuny"][0].files[table].replace(b"id,", b"i-0d,", 1)
     message = _one_line_error(lambda: _import("znuny", tmp_path, {table: data}))
     assert "no column id" in message
+
+
+def test_a_jira_issue_whose_fields_are_not_an_object_is_set_aside(tmp_path: Path) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    seed = all_seeds()["jira"][0]
+    doc = json.loads(seed.files[seed.main])
+    doc["issues"][0]["fields"] = "not an object"
+    doc["issues"][1]["fields"]["status"]["statusCategory"] = "done"
+    batch: Any = _import("jira", tmp_path, {seed.main: json.dumps(doc).encode()})
+    assert doc["issues"][0]["key"] not in set(batch.events["case_id"])
+    assert doc["issues"][1]["key"] in set(batch.events["case_id"])
+
+
+def test_a_jira_history_time_pandas_reads_with_an_offset_is_not_a_crash(tmp_path: Path) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    seed = next(s for s in all_seeds()["jira"] if s.entry == "in")
+    text = seed.files[seed.main].decode()
+    broken = re.sub(r"(\d{4}-\d\d)-\d\d(T\d\d:\d\d:\d\dZ)", r"\1\2", text, count=1)
+    assert broken != text  # one time is now "2025-01T23:24:37Z" (no day)
+    batch: Any = _import("jira", tmp_path, {seed.main: broken.encode()}, seed=seed)
+    assert len(batch.events) > 0

@@ -66,6 +66,14 @@ def _nanoseconds(values: pd.Series) -> pd.Series:
     return values.where(inside).astype("datetime64[ns]")
 
 
+def order_times(values: pd.Series) -> pd.Series:
+    """Times (the UTC text of :func:`utc_text`) as naive UTC datetimes to order events by; what
+    cannot be read is NaT, and text with an offset that :func:`utc_text` left as given is
+    converted to UTC instead of stopping the import with pandas' mixed-time-zone error."""
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    return parsed.dt.tz_localize(None)
+
+
 def utc_text(values: pd.Series, timezone: str | None = None) -> pd.Series:
     """Vendor times as UTC text in :data:`TIME_FORMAT`; unreadable values are kept as given.
 
@@ -158,7 +166,7 @@ def replay(
     steps = steps.merge(base[[Col.CASE_ID, *[c for c in carried if c != Col.CASE_ID]]],
                         on=Col.CASE_ID, how="left", suffixes=("", "_base"))  # fmt: skip
     both = pd.concat([base, steps], ignore_index=True)
-    both["_t"] = pd.to_datetime(both[Col.TIMESTAMP], errors="coerce", format="mixed")
+    both["_t"] = order_times(both[Col.TIMESTAMP])
     both = both.sort_values([Col.CASE_ID, "_t", "_order"], kind="stable", na_position="last")
     for name in fields:
         both[name] = both.groupby(Col.CASE_ID, sort=False)[name].ffill()

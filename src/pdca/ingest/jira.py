@@ -305,8 +305,15 @@ def _parse_issue(
         return
     key = str(issue["key"])
     fields = issue.get("fields") or {}
+    if not isinstance(fields, dict):
+        reason = f"issue {key}: its fields are not an object"
+        parsed.bad.append(
+            BadRow(line=None, reason=reason, text=json.dumps(issue, default=str)[:2000])
+        )
+        return
     status = fields.get("status") or {}
-    category = (status.get("statusCategory") or {}).get("key") if isinstance(status, dict) else None
+    group = status.get("statusCategory") if isinstance(status, dict) else None
+    category = group.get("key") if isinstance(group, dict) else None
     if isinstance(status, dict) and status.get("name") and category:
         parsed.categories.setdefault(str(status["name"]), str(category))
     issuetype = _name(fields.get("issuetype"))

@@ -230,11 +230,14 @@ def _clamp(parsed: object) -> None:
     created = {i[Col.CASE_ID]: i[Col.TIMESTAMP] for i in parsed.issues}
     cases = pd.Series([c[Col.CASE_ID] for c in parsed.changes])
     start_text = cases.map(created)
-    start = pd.to_datetime(utc_text(start_text), errors="coerce", format="mixed")
+    # utc_text gives UTC; what it cannot read stays as given (with utc=True, text carrying an
+    # offset it did not recognise cannot stop the comparison: it is read or NaT)
+    start = pd.to_datetime(utc_text(start_text), errors="coerce", format="mixed", utc=True)
     when = pd.to_datetime(
         utc_text(pd.Series([c[Col.TIMESTAMP] for c in parsed.changes])),
         errors="coerce",
         format="mixed",
+        utc=True,
     )
     early = (when < start) & (start - when < pd.Timedelta(minutes=1))
     for position in early[early].index:

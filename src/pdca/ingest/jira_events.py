@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pdca.ingest.history import replay
+from pdca.ingest.history import order_times, replay
 from pdca.model.schema import Col
 
 TRACKED: tuple[str, ...] = (
@@ -57,7 +57,7 @@ def events_from(issues: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
     """One event at each issue's creation and one per changelog entry, each carrying every
     tracked field's value at that moment; ``seq`` orders ties (creation first)."""
     changes = changes.copy()
-    changes["_t"] = pd.to_datetime(changes[Col.TIMESTAMP], errors="coerce", format="mixed")
+    changes["_t"] = order_times(changes[Col.TIMESTAMP])
     created = creation_values(issues, changes)
     created[Col.SEQ] = 0
     if len(changes):
@@ -90,9 +90,9 @@ def attach_verdicts(frame: pd.DataFrame, cycles: pd.DataFrame, column: str) -> p
     frame[column] = None
     if not len(cycles) or not len(frame):
         return frame
-    stops = cycles.assign(_t=pd.to_datetime(cycles["stop"], errors="coerce", format="mixed"))
+    stops = cycles.assign(_t=order_times(cycles["stop"]))
     stops = stops.dropna(subset=["_t"]).sort_values("_t", kind="stable")
-    times = pd.to_datetime(frame[Col.TIMESTAMP], errors="coerce", format="mixed")
+    times = order_times(frame[Col.TIMESTAMP])
     left = pd.DataFrame({"_i": range(len(frame)), "_t": times, Col.CASE_ID: frame[Col.CASE_ID]})
     known = left.dropna(subset=["_t"]).sort_values("_t", kind="stable")
     joined = pd.merge_asof(
