@@ -236,6 +236,17 @@ class Desk:
             shared=self._shared,
         )
 
+    def remember(self, name: str, args: Sequence[Any], compute: Callable[[], R]) -> R:
+        """The answer to a question built on this desk's answers (a page's view of them, say),
+        kept like the desk's own (:mod:`pdca.api.desk_memo`): ``compute()`` runs once per
+        ``name`` and ``args`` on this desk and its scope; callers get copies. Arguments that
+        cannot be a key make it run each time."""
+        try:
+            key = ("remember", name, id(self._shared), freeze(self._scope), self._log, freeze(args))
+        except Unkeyable:
+            return compute()
+        return self._opened.memo.answer(key, compute)
+
     # -- what the questions read ---------------------------------------------------------------
     def _name(self, st: Any, log: str | None) -> str:
         return choose_log(st, log if log is not None else self._log)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+V = TypeVar("V")
 
 SCORECARD_COLUMNS = (
     "kpi",
@@ -44,9 +47,24 @@ def records(frame: Any, columns: tuple[str, ...] | None = None) -> list[dict[str
     ]
 
 
+def kept_view(desk: Any, name: str, args: Sequence[Any], compute: Callable[[], V]) -> V:
+    """A page's view of the desk's answers, kept by the desk like its answers
+    (:meth:`pdca.api.desk.Desk.remember`): shaping results and drawing charts (tens of
+    milliseconds for a KPI page) is done once per desk, not per request."""
+    remember = getattr(desk, "remember", None)
+    if remember is None:
+        return compute()
+    kept: V = remember(name, tuple(args), compute)
+    return kept
+
+
 def scorecard_view(desk: Any, log: str) -> dict[str, Any]:
     """``desk.scorecard(log=…)`` as rows plus what it declares: the objectives in force (their
     source, which parts come from a file and which are pdca's defaults) and the KPIs left out."""
+    return kept_view(desk, "scorecard_view", (log,), lambda: _scorecard_view(desk, log))
+
+
+def _scorecard_view(desk: Any, log: str) -> dict[str, Any]:
     frame = desk.scorecard(log=log)
     objectives = dict(frame.attrs.get("objectives") or {})
     left_out = dict(frame.attrs.get("left_out") or {})

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from pdca.web.api.mining import check_log
 from pdca.web.auth import Viewer
 from pdca.web.desk import DeskDep
-from pdca.web.views import records
+from pdca.web.views import kept_view, records
 
 router = APIRouter(prefix="/api", tags=["sla"])
 
@@ -66,6 +66,12 @@ def summary_rows(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """``pdca sla --summary`` of the log (or of its ``clocks`` already read) as rows, and the
     objectives in force."""
+    if clocks is None:
+        return kept_view(desk, "summary_rows", (log,), lambda: _summary_rows(desk, log, None))
+    return _summary_rows(desk, log, clocks)
+
+
+def _summary_rows(desk: Any, log: str, clocks: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     summary = desk.sla_summary(clocks, log=log)
     return records(summary, SUMMARY_COLUMNS), objectives_of(summary)
 
@@ -75,6 +81,19 @@ def clock_rows(
 ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
     """The clocks behind one summary count (``running``, ``about_to_breach``, ``breached``),
     most urgent first: one page of them, how many there are, and the objectives in force."""
+    if clocks is None:
+        return kept_view(
+            desk,
+            "clock_rows",
+            (log, state, limit, offset),
+            lambda: _clock_rows(desk, log, state, limit, offset, None),
+        )
+    return _clock_rows(desk, log, state, limit, offset, clocks)
+
+
+def _clock_rows(
+    desk: Any, log: str, state: str, limit: int, offset: int, clocks: Any
+) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
     shown = desk.sla_clocks(state, clocks, log=log, limit=limit, offset=offset)
     return records(shown, CLOCK_COLUMNS), int(shown.attrs["total"]), objectives_of(shown)
 
@@ -83,6 +102,10 @@ def group_rows(desk: Any, log: str) -> tuple[list[dict[str, Any]], dict[str, Any
     """SLA compliance (``sla_resolution``, ``sla_response``) per assignment group over the whole
     log: each ticket goes to the group at the event that stopped its clock (docs/kpis.md,
     "Breakdowns by team and agent")."""
+    return kept_view(desk, "group_rows", (log,), lambda: _group_rows(desk, log))
+
+
+def _group_rows(desk: Any, log: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     frame = desk.kpi(list(GROUP_KPIS), log=log, by=[GROUP_COLUMN])
     found = objectives_of(frame)
     by_group: dict[str, dict[str, Any]] = {}

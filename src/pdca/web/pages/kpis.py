@@ -19,7 +19,7 @@ from pdca.web.auth import Viewer
 from pdca.web.desk import DeskDep
 from pdca.web.pages import add_page
 from pdca.web.templating import page
-from pdca.web.views import plain, records
+from pdca.web.views import kept_view, plain, records
 
 router = APIRouter(include_in_schema=False)
 add_page("kpis", "KPIs", "/kpis")
@@ -114,6 +114,10 @@ def allowed_breakdowns(kpi: str) -> list[str]:
 def catalogue_view(desk: Any, log: str) -> dict[str, Any]:
     """``desk.kpi(log=…)`` (every KPI over the whole log, as ``pdca kpi``) with the catalogue,
     the KPIs left out and why, and the objectives in force."""
+    return kept_view(desk, "catalogue_view", (log,), lambda: _catalogue_view(desk, log))
+
+
+def _catalogue_view(desk: Any, log: str) -> dict[str, Any]:
     frame = desk.kpi(log=log)
     names = catalogue(desk)
     rows = []
@@ -415,7 +419,25 @@ def kpi_page_views(
     view: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """What the KPI page shows of ``kpi``: its trend, its control chart and its breakdown by
-    ``by`` (the page's handler and the app's warm-up, :mod:`pdca.web.warm`, both ask this)."""
+    ``by`` (the page's handler and the app's warm-up, :mod:`pdca.web.warm`, both ask this),
+    kept by the desk (:func:`pdca.web.views.kept_view`)."""
+    return kept_view(
+        desk,
+        "kpi_page_views",
+        (name, kpi, period, by, statistic, view),
+        lambda: _kpi_page_views(desk, name, kpi, period, by, statistic, view),
+    )
+
+
+def _kpi_page_views(
+    desk: Any,
+    name: str,
+    kpi: str,
+    period: str,
+    by: str | None,
+    statistic: str | None,
+    view: str | None,
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     options = chosen_options(kpi, statistic, view)
     trend = trend_view(desk, name, kpi, period=period, options=options)
     chart = chart_view(desk, name, kpi, period)

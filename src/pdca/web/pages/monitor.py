@@ -14,7 +14,7 @@ from pdca.web.desk import DeskDep
 from pdca.web.pages import add_page
 from pdca.web.pages.kpis import choose_log
 from pdca.web.templating import page
-from pdca.web.views import records
+from pdca.web.views import kept_view, records
 
 router = APIRouter(include_in_schema=False)
 add_page("monitor", "Monitor", "/monitor")
@@ -32,6 +32,12 @@ CHART_FIELDS = ("kpi", "by", "group", "chart", "status", "points", "counted", "l
 def monitor_view(desk: Any, log: str, *, period: str, by: str) -> dict[str, Any]:
     """``desk.monitor_details(log=…, period=…, by=…)``: the current signals, per KPI the notes
     (periods left out, minimum n) and the charts that were not drawn, and why."""
+    return kept_view(
+        desk, "monitor_view", (log, period, by), lambda: _monitor_view(desk, log, period, by)
+    )
+
+
+def _monitor_view(desk: Any, log: str, period: str, by: str) -> dict[str, Any]:
     found = desk.monitor_details(log=log, period=period, by=None if by == "none" else by)
     notes = []
     for kpi, floor in found.min_n.items():
