@@ -162,7 +162,7 @@ _TEMPLATE: dict[str, Path] = {}
 
 def _template_store(parent: Path) -> Path:
     """A store holding the simulated log the surveys are about (built once per process)."""
-    if "store" not in _TEMPLATE:
+    if "store" not in _TEMPLATE or not _TEMPLATE["store"].exists():
         from pdca import api  # noqa: PLC0415
 
         seed = all_seeds()["store-log"][0]
