@@ -121,9 +121,12 @@ def contents(pages: list[str]) -> dict[str, int]:
     return found
 
 
-def element_pages(document: Any, tag: str, cls: str | None = None) -> dict[int, set[int]]:
-    """For each ``tag`` element (of class ``cls``) of a laid-out WeasyPrint document, the pages
-    its boxes are drawn on."""
+def element_pages(
+    document: Any, tag: str, cls: str | None = None, *, data_row: bool = False
+) -> dict[int, set[int]]:
+    """For each ``tag`` element (of class ``cls``; with ``data_row``, only rows of ``<td>``
+    cells, not header rows) of a laid-out WeasyPrint document, the pages its boxes are drawn
+    on."""
     where: dict[int, set[int]] = defaultdict(set)
 
     def walk(box: Any) -> Any:
@@ -136,6 +139,9 @@ def element_pages(document: Any, tag: str, cls: str | None = None) -> dict[int, 
             element = getattr(box, "element", None)
             if element is None or element.tag != tag:
                 continue
-            if cls is None or cls in (element.get("class") or "").split():
-                where[id(element)].add(number)
+            if cls is not None and cls not in (element.get("class") or "").split():
+                continue
+            if data_row and not any(child.tag == "td" for child in element):
+                continue
+            where[id(element)].add(number)
     return where
