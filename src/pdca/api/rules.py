@@ -19,7 +19,7 @@ from pdca.api.common import choose_log, resolve_objectives
 from pdca.engine.choice import EngineSettings, open_for_analysis
 from pdca.errors import InputError
 from pdca.methods.rules.history import load_history
-from pdca.methods.rules.replay import Replay, replay
+from pdca.methods.rules.replay import Replay, Unit, replay
 from pdca.methods.rules.schema import RuleSet, load_rules, parse_rules
 from pdca.model.objectives import Resolved
 
@@ -61,6 +61,7 @@ def replay_result(
     resamples: int = 1000,
     seed: int = 0,
     pass_on_hours: float | None = None,
+    unit: Unit = "day",
 ) -> tuple[Replay, Resolved]:
     """The :class:`~pdca.methods.rules.replay.Replay` of ``rules`` (a file, TOML text or a
     :class:`RuleSet`) over the tickets of ``log`` opened in [``since``, ``until``)."""
@@ -72,6 +73,8 @@ def replay_result(
             f"pass-on time {pass_on_hours} h is negative",
             "give the hours, e.g. 4 (or leave it out)",
         )
+    if unit not in ("day", "ticket"):
+        raise InputError(f"unknown resampling unit {unit!r}", "use day or ticket")
     if resamples < 0:
         raise InputError(f"resamples {resamples} is negative", "give 0 or more, e.g. 1000")
     resolved = resolve_objectives(objectives, store=store)
@@ -80,7 +83,9 @@ def replay_result(
         history = load_history(
             st.events(name), st.tickets(name), resolved.objectives, since=since, until=until
         )
-    found = replay(history, ruleset, resamples=resamples, seed=seed, pass_on=pass_on_hours)
+    found = replay(
+        history, ruleset, resamples=resamples, seed=seed, pass_on=pass_on_hours, unit=unit
+    )
     return found, resolved
 
 
@@ -96,12 +101,14 @@ def replay_rules(
     resamples: int = 1000,
     seed: int = 0,
     pass_on_hours: float | None = None,
+    unit: Unit = "day",
 ) -> pd.DataFrame:
     """What the rules would have changed on history, per rule and in total (one row per rule
     and figure: ``rule``, ``action``, ``metric``, ``value``, ``ci_low``, ``ci_high``,
     ``per_changed``). ``attrs`` holds ``tickets``, ``resolved``, ``pass_on_hours``,
     ``resamples``, ``assumptions`` and ``objectives``. ``pass_on_hours`` replaces the measured
-    pass-on time (the cost of a wrong group, see docs/rules.md)."""
+    pass-on time (the cost of a wrong group, see docs/rules.md); ``unit`` is what the bootstrap
+    resamples: days of opening (default) or single tickets."""
     result, resolved = replay_result(
         rules,
         store=store,
@@ -113,6 +120,7 @@ def replay_rules(
         resamples=resamples,
         seed=seed,
         pass_on_hours=pass_on_hours,
+        unit=unit,
     )
     frame = result.table
     frame.attrs.update(about(result, resolved, since, until))
@@ -132,7 +140,11 @@ def about(
         "pass_on": "given" if result.pass_on_given else "measured (mean)",
         "pass_on_median_hours": round(result.pass_on_median_hours, 3),
         "resamples": result.resamples,
-        "interval": "95 % percentile bootstrap over tickets",
+        "interval": (
+            "95 % percentile bootstrap over days of opening (each with its tickets)"
+            if result.unit == "day"
+            else "95 % percentile bootstrap over tickets"
+        ),
         "assumptions": list(result.assumptions),
         "warnings": list(result.notes),
         "objectives": {"source": resolved.source, "note": resolved.note()},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import pandas as pd
 import typer
@@ -13,6 +13,9 @@ from rich.text import Text
 
 from pdca.interfaces.cli.common import FormatOpt, StoreOpt, app, user_errors, with_progress
 from pdca.interfaces.cli.output import Format, emit_frame
+
+if TYPE_CHECKING:
+    from pdca.methods.rules.replay import Unit
 
 rules_app = typer.Typer(
     help="Automation rules: replay routing, escalation, auto-close and priority rules on history.",
@@ -90,6 +93,13 @@ def replay(
             "measured on the history)."
         ),
     ] = None,
+    resample: Annotated[
+        str,
+        typer.Option(
+            help="What the bootstrap resamples: day (the days of opening, each with its tickets) "
+            "or ticket."
+        ),
+    ] = "day",
     log: Annotated[str | None, typer.Option(help="Log in the store (if several).")] = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.TABLE,
@@ -111,6 +121,7 @@ def replay(
                 objectives=objectives,
                 resamples=resamples,
                 pass_on_hours=pass_on_hours,
+                unit=cast("Unit", resample),
             ),
         )
     about = {str(k): v for k, v in frame.attrs.items()}
