@@ -17,7 +17,7 @@ import pandas as pd
 from pdca.errors import InputError
 from pdca.methods.drivers import features as f
 from pdca.methods.drivers.design import build_design
-from pdca.methods.drivers.fit import HOURS_FLOOR, effects, fit_model
+from pdca.methods.drivers.fit import effects, fit_model, floor
 from pdca.methods.drivers.outcomes import EXCLUDED_WITH, Family, Outcome, get_outcome
 from pdca.model.schema import Col
 
@@ -85,7 +85,19 @@ class DriverResult:
             lines.append(
                 f"pooled into (other) (fewer than {m['min_n']} tickets, or fewer than "
                 f"{m['min_events']} with or without the outcome): "
-                + "; ".join(f"{a}: {len(v)} levels" for a, v in m["pooled"].items())
+                + "; ".join(
+                    f"{a}: {', '.join(v[:5])}{' …' if len(v) > 5 else ''} ({len(v)})"
+                    for a, v in m["pooled"].items()
+                )
+            )
+        if m["pooled_joined"]:
+            lines.append(
+                "still too small once pooled, so joined the largest level: "
+                + "; ".join(
+                    f"{a}: {k} into {v}"
+                    for a, d in m["pooled_joined"].items()
+                    for k, v in d.items()
+                )
             )
         if m["nested"]:
             lines.append(
@@ -246,6 +258,7 @@ def analyse(
         "nested": {a.name: a.parent for a in design.attributes if a.parent},
         "references": {a.name: a.reference for a in design.attributes if a.reference},
         "pooled": {a.name: a.pooled for a in design.attributes if a.pooled},
+        "pooled_joined": {a.name: a.absorbed for a in design.attributes if a.absorbed},
         "aliased": {a.name: a.aliased for a in design.attributes if a.aliased},
         "dropped": dropped,
         "alpha": alpha,
@@ -261,9 +274,11 @@ def analyse(
         **info,
     }
     if target.family is Family.LOG_LINEAR:
+        low = floor(raw) * 3600
+        meta["floor_seconds"] = low
         meta["events_text"] = (
-            f"{total:,.0f} hours in all (under {HOURS_FLOOR * 60:.0f} minute counts as "
-            f"{HOURS_FLOOR * 60:.0f} minute in the log)"
+            f"{total:,.0f} hours in all (a resolution under {low:.3g} s counts as {low:.3g} s "
+            "in the log)"
         )
         meta["avoidable_text"] = (
             "hours L's tickets would have taken less had L performed like the rest"

@@ -4,7 +4,8 @@ coded within their parent, aliased columns left out.
 * Missing values are a level of their own, ``(missing)``.
 * A level with fewer than ``min_n`` tickets (or, for a yes/no outcome, fewer than ``min_events``
   tickets with the outcome or fewer than ``min_events`` without it) is pooled into ``(other)``
-  with the attribute's other rare levels; a pooled level that is still rare stays pooled.
+  with the attribute's other rare levels; a pooled level that is still rare joins the
+  attribute's largest level (its parent level's largest, for a nested attribute).
 * Attributes enter in the order given. An attribute whose every level lies within one level of
   an attribute entered before it is *nested* in it (a service within its category): its rare
   levels are pooled per parent (``(other) in Hardware``) and its levels are coded as deviations
@@ -53,6 +54,8 @@ class Attribute:
     parent_level: dict[str, str] = field(default_factory=dict)
     """Level → the parent's level it lies in (nested attributes only)."""
     parent_counts: dict[str, int] = field(default_factory=dict)
+    absorbed: dict[str, str] = field(default_factory=dict)
+    """A pooled level still rare → the level it joined."""
 
 
 @dataclass
@@ -80,6 +83,32 @@ def _rare(values: pd.Series, y: pd.Series | None, min_n: int, min_events: int) -
         without = counts[events.index] - events
         rare |= set(events[(events < min_events) | (without < min_events)].index)
     return rare
+
+
+def _absorb(
+    values: pd.Series,
+    parents: pd.Series | None,
+    y: pd.Series | None,
+    min_n: int,
+    min_events: int,
+) -> tuple[pd.Series, dict[str, str]]:
+    """A pooled level that is still rare joins the largest level (of its parent level, for a
+    nested attribute): too few tickets, or too few with or without the outcome, give no
+    estimate (a yes/no model would not converge)."""
+    still = [v for v in _rare(values, y, min_n, min_events) if str(v).startswith(OTHER)]
+    joined: dict[str, str] = {}
+    if not still:
+        return values, joined
+    out = values.copy()
+    groups = parents if parents is not None else pd.Series("", index=values.index)
+    for level in still:
+        where = out == level
+        inside = out[groups == groups[where].iloc[0]]
+        kept = inside[~inside.isin(still)].value_counts()
+        if len(kept):
+            out[where] = kept.index[0]
+            joined[str(level)] = str(kept.index[0])
+    return out, joined
 
 
 class _Builder:
@@ -186,6 +215,7 @@ def build_design(
         else:
             parents = None
             pooled_values = raw.where(~raw.isin(rare), OTHER)
+        pooled_values, joined = _absorb(pooled_values, parents, binary, min_n, min_events)
         counts = pooled_values.value_counts()
         if len(counts) < 2:
             dropped[name] = "a single level after pooling rare levels"
@@ -198,6 +228,7 @@ def build_design(
             None if parent is not None else order[0],
             sorted(rare),
             parent=parent,
+            absorbed=joined,
         )
         if parents is not None:
             first = parents.groupby(pooled_values).first()

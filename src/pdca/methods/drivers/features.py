@@ -161,8 +161,8 @@ def ticket_table(
         Col.SUPPORT_LEVEL_REACHED,
         *(f"{WAIT_PREFIX}{s}" for s in waits),
     ]
-    frame: pd.DataFrame = t.select(*cols).to_pandas()
-    return _derive(frame, waits)
+    frame: pd.DataFrame = t.select(*cols).order_by(_KEY).to_pandas()
+    return _derive(frame.reset_index(drop=True), waits)
 
 
 def _band_hops(count: pd.Series) -> pd.Series:
@@ -182,7 +182,7 @@ def _derive(frame: pd.DataFrame, waits: tuple[str, ...]) -> pd.DataFrame:
     opened = pd.to_datetime(frame.pop("_opened"))
     start = (opened.dt.hour // 4) * 4
     frame[OPENED_HOUR] = start.map(lambda h: f"{int(h):02d}-{int(h) + 3:02d}")
-    frame[OPENED_WEEKDAY] = opened.dt.weekday.map(lambda d: WEEKDAYS[int(d)])
+    frame[OPENED_WEEKDAY] = opened.dt.day_of_week.map(lambda d: WEEKDAYS[int(d)])
     frame["opened_at"] = opened
     frame[HOPS] = _band_hops(frame[Col.REASSIGNMENT_COUNT])
     frame[RESOLVED] = frame[HOURS].notna()

@@ -4,9 +4,9 @@ Effect of a level L of attribute A
     The model's coefficient of L minus the ticket-weighted mean of the coefficients of A's other
     levels (the reference and aliased levels count 0): a contrast c'β with standard error
     √(c'Σc), Σ the HC1 (heteroscedasticity-robust) covariance. It is shown as a ratio: exp(c'β)
-    is the ratio of geometric mean hours for ``hours`` (least squares on log hours, hours under
-    one minute counted as one minute: the typical ticket's hours, not pulled by a few very long
-    ones) and the odds ratio for a yes/no outcome, of L's tickets against the rest's, the other
+    is the ratio of geometric mean hours for ``hours`` (least squares on log hours, very short
+    resolutions counted as :func:`floor`: the typical ticket's hours, not pulled by a few very
+    long ones) and the odds ratio for a yes/no outcome, of L's tickets against the rest's, the other
     attributes held equal. For an attribute nested in another (a service in its category) the
     rest is the other levels of the same parent level (the other services of the category). Its
     95 % interval is exp(c'β ± 1.96·se); its p-value is that of z = c'β/se (two-sided, normal).
@@ -55,11 +55,22 @@ class Fitted:
 
 
 HOURS_FLOOR = 1.0 / 60.0
-"""Hours under one minute count as one minute before the log is taken."""
+"""The largest floor: hours under it count as it before the log is taken (see :func:`floor`)."""
+
+
+def floor(hours: Floats) -> float:
+    """The hours below which a resolution counts as that long before the log is taken: one
+    minute, or the 1st percentile of the positive hours when that is shorter (a log with
+    timestamps to the second keeps its distinctions; one to the minute, whose fastest tickets
+    take 0 hours, has them counted as one minute)."""
+    positive = hours[hours > 0]
+    if len(positive) == 0:
+        return HOURS_FLOOR
+    return float(min(HOURS_FLOOR, np.quantile(positive, 0.01)))
 
 
 def _least_squares(x: Floats, hours: Floats) -> Fitted:
-    y = np.log(np.maximum(hours, HOURS_FLOOR))
+    y = np.log(np.maximum(hours, floor(hours)))
     n, p = x.shape
     inverse = np.linalg.inv(x.T @ x)
     beta = inverse @ (x.T @ y)
@@ -265,4 +276,4 @@ _NUMBERS = (
 )  # fmt: skip
 OTHER_LEVEL = "(other)"
 
-__all__ = ["HOURS_FLOOR", "Fitted", "effects", "fit_model"]
+__all__ = ["HOURS_FLOOR", "Fitted", "effects", "fit_model", "floor"]

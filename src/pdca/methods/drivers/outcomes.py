@@ -29,7 +29,7 @@ from pdca.methods.drivers import features as f
 class Family(StrEnum):
     """How an outcome is modelled."""
 
-    LOG_LINEAR = "Poisson regression of hours with a log link (quasi-likelihood, HC1 robust errors)"
+    LOG_LINEAR = "linear regression of log hours (least squares, HC1 robust errors)"
     LOGISTIC = "logistic regression (maximum likelihood, HC1 robust errors)"
 
 
