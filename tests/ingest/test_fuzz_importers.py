@@ -170,3 +170,17 @@ def test_a_jira_history_time_pandas_reads_with_an_offset_is_not_a_crash(tmp_path
     assert broken != text  # one time is now "2025-01T23:24:37Z" (no day)
     batch: Any = _import("jira", tmp_path, {seed.main: broken.encode()}, seed=seed)
     assert len(batch.events) > 0
+
+
+def test_a_znuny_history_without_queue_owner_priority_imports_its_states(tmp_path: Path) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    table = "in/ticket_history.csv"
+    frame = pd.read_csv(io.BytesIO(all_seeds()["znuny"][0].files[table]), dtype=str)
+    thin = frame.drop(columns=["queue_id", "owner_id", "priority_id"]).to_csv(index=False)
+    whole: Any = _import("znuny", tmp_path / "whole", {})
+    batch: Any = _import("znuny", tmp_path / "thin", {table: thin.encode()})
+    assert len(batch.events) == len(whole.events) > 0
+    assert list(batch.events["state"]) == list(whole.events["state"])
+    assert batch.events["priority"].isna().all()
+    assert whole.events["priority"].notna().any()

@@ -134,14 +134,20 @@ def state_labels(tables: ZnunyTables, s: ZnunySettings) -> dict[str, State | str
 def _snapshots(tables: ZnunyTables, s: ZnunySettings, rows: pd.DataFrame) -> pd.DataFrame:
     look = tables.lookups
     out = pd.DataFrame(index=rows.index)
+
+    def column(name: str) -> pd.Series:  # queue, owner and priority may be absent from a dump
+        if name in rows.columns:
+            return rows[name]
+        return pd.Series([None] * len(rows), index=rows.index, dtype=object)
+
     out["state"] = rows["state_id"].map(lambda i: look.states.get(str(i), (str(i), None))[0])
-    out["queue"] = rows["queue_id"].map(lambda i: look.queues.get(str(i), str(i)) if i else None)
-    out["owner"] = rows["owner_id"].map(
+    out["queue"] = column("queue_id").map(lambda i: look.queues.get(str(i), str(i)) if i else None)
+    out["owner"] = column("owner_id").map(
         lambda i: (
             None if i is None or str(i) in s.unowned_owner_ids else look.users.get(str(i), str(i))
         )
     )
-    out["priority"] = rows["priority_id"].map(
+    out["priority"] = column("priority_id").map(
         lambda i: look.priorities.get(str(i), str(i)) if i else None
     )
     return out
