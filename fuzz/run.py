@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": " ".join(sys.argv),
+        "command": "python -m fuzz.run " + " ".join(sys.argv[1:] if argv is None else argv),
         "targets": {},
     }
     failed = False
