@@ -297,18 +297,5 @@ def _builtin_maps() -> list[str]:
     return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.toml"))]
 
 
-def check_seeds_valid() -> dict[str, int]:
-    """Events per importer seed (a seed that does not import is a bug in this module)."""
-    return {name: len(group) for name, group in all_seeds().items()}
-
-
-def _dump(seed: Seed, root: Path) -> Path:
-    for name, data in seed.files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return root / seed.entry
-
-
 if __name__ == "__main__":  # pragma: no cover - a look at the seeds
     print(json.dumps({k: [list(s.files) for s in v] for k, v in all_seeds().items()}, indent=1))  # noqa: T201
