@@ -25,6 +25,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -102,7 +103,9 @@ def _measure(path: Path, repeat: int) -> dict[str, dict[str, float]]:
                 with tempfile.TemporaryDirectory() as tmp:
                     extra = ["--bulk"] if tool.endswith("--bulk") else ["--no-bulk"]
                     wall, rss, out = _run(PDCA, str(path), str(Path(tmp) / "store"), *extra)
-                stored[tool] = int(json.loads(out)["stored"])
+                # (the usual path's stdout may also hold DuckDB's progress bar)
+                found = re.search(r'"stored": (\d+)', out)
+                stored[tool] = int(found.group(1)) if found else -1
             runs[tool].append((wall, rss))
     if len(set(stored.values())) != 1:
         raise SystemExit(f"the two pdca paths stored different counts: {stored}")

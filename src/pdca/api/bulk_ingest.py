@@ -8,6 +8,7 @@ returns ``None`` for them. See ``docs/bulk-import.md``.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pdca.engine.bulk_import import import_file
@@ -31,7 +32,8 @@ def ingest_bulk(
     found = plan(path, source, options)
     if found is None:
         return None
-    check_store_dir(resolve_store_dir(store))
+    root = check_store_dir(resolve_store_dir(store))
+    created = not root.exists()
 
     def refuse(rows_read: int, good: int, reasons: object) -> None:
         data._refuse_if_nothing_fits(rows_read, good, reasons, path)  # type: ignore[arg-type]
@@ -41,8 +43,12 @@ def ingest_bulk(
     try:
         with Store.open(store) as st:
             done = import_file(st, found, derive=data._derivations(), refuse=refuse)
-    except NotBulk:
-        return None
+    except BaseException as exc:
+        if created:  # the usual path creates no store for an import it refuses
+            shutil.rmtree(root, ignore_errors=True)
+        if isinstance(exc, NotBulk):
+            return None
+        raise
     result = done.result
     live = data._live_initiatives(store, done.log)
     return data.ImportReport(
