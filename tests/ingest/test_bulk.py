@@ -456,3 +456,53 @@ def test_shared_servicenow_head_corrupted(tmp_path: Path) -> None:
     path = _write(tmp_path / "servicenow_head.csv", _corrupt_lines(lines))
     usual, bulk = _both(path, tmp_path)
     _assert_same(tmp_path, usual, bulk)
+
+
+KILL_HARNESS = r"""
+import os, signal, sys
+from pdca import api
+from pdca.engine import bulk_import
+from pdca.engine.store import Store
+from pdca.ingest.options import LoadOptions
+
+staged = sys.argv[3] == "staged"
+owner, name = (bulk_import, "_quarantine") if staged else (Store, "_refresh_tickets")
+original = getattr(owner, name)
+
+
+def dies_after(*args, **kwargs):
+    result = original(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+    return result
+
+
+setattr(owner, name, dies_after)
+api.ingest(sys.argv[1], store=sys.argv[2], options=LoadOptions(log="desk"), bulk=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["staged", "inserted"])
+def test_kill_during_a_bulk_import_leaves_the_store_as_it_was(tmp_path: Path, phase: str) -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    store = tmp_path / "s"
+    events = _desk()
+    first = _servicenow_lines(events[events["case_id"] < "INC0000060"])
+    api.ingest(_write(tmp_path / "first.csv", first), store=store,
+               options=LoadOptions(log="desk"), bulk=True)  # fmt: skip
+    before = _snapshot(store)
+    path = _write(tmp_path / "incidents.csv", _corrupt_lines(_servicenow_lines(events)))
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_HARNESS, str(path), str(store), phase],
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == -9, proc.stderr.decode()[-500:]
+    after = _snapshot(store)
+    for name in before:
+        pd.testing.assert_frame_equal(before[name], after[name], obj=name)
+    report = api.ingest(path, store=store, options=LoadOptions(log="desk"), bulk=True)
+    assert report.reconciles
+    assert report.stored > 0
