@@ -89,6 +89,7 @@ def check_pack(store: Path, folder: Path, log: str | None = None) -> dict[str, i
     rows = element_pages(document, "tr", data_row=True)
     assert rows
     assert all(len(p) == 1 for p in rows.values())
+    print(f"pack of {plain.log}: {len(pages)} pages, {shown.charts} charts")  # for the docs
     return {"pages": len(pages), "charts": shown.charts}
 
 
