@@ -184,3 +184,49 @@ def test_a_znuny_history_without_queue_owner_priority_imports_its_states(tmp_pat
     assert list(batch.events["state"]) == list(whole.events["state"])
     assert batch.events["priority"].isna().all()
     assert whole.events["priority"].notna().any()
+
+
+def _jira_csv_lines() -> list[str]:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    seed = all_seeds()["jira-csv"][0]
+    return seed.files[seed.main].decode().split("\n")
+
+
+def test_a_jira_csv_date_beyond_2262_is_quarantined(tmp_path: Path) -> None:
+    lines = _jira_csv_lines()
+    created = lines[3].split(",")[14]  # the Created column of the third issue
+    lines[3] = lines[3].replace(created, "2262-04-11 23:47:17", 1)
+    batch: Any = _import("jira-csv", tmp_path, {"issues.csv": "\n".join(lines).encode()})
+    reasons = list(batch.quarantine["reason"])
+    assert len(reasons) == 1
+    assert "2262-04-11 23:47:17" in reasons[0]
+
+
+def test_a_jira_csv_without_a_status_beside_a_broken_line_imports(tmp_path: Path) -> None:
+    lines = _jira_csv_lines()
+    cells = lines[7].split(",")
+    lines[7] = ",".join([*cells[:5], "", *cells[5:]])  # one field too many: set aside
+    cells = lines[11].split(",")
+    lines[11] = ",".join([*cells[:4], "", *cells[5:]])  # no status
+    batch: Any = _import("jira-csv", tmp_path, {"issues.csv": "\n".join(lines).encode()})
+    assert len(batch.quarantine) == 1
+    assert cells[1] in set(batch.events["case_id"])
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_an_ocel_event_outside_1900_2199_is_quarantined_and_kpis_work(
+    when: str, tmp_path: Path
+) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    seed = all_seeds()["ocel"][0]
+    doc = json.loads(seed.files[seed.main])
+    doc["events"][-1]["time"] = when
+    case = Case({seed.main: json.dumps(doc).encode()}, seed.entry, seed.main, "edit")
+    path = case.write(tmp_path / "in")
+    batch: Any = TARGETS["ocel"].read(path, case)
+    assert [when in r for r in batch.quarantine["reason"]] == [True]
+    full = TARGETS["ocel"].full
+    assert full is not None
+    full(path, case, batch, tmp_path / "store")  # store, scorecard, kpi, sla: no crash

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from pdca.ingest.canonical import EARLIEST, LATEST
 from pdca.ingest.interchange import TEXT_FIELDS, Rules, parse_times, source_attributes
 from pdca.model.batch import QUARANTINE_COLUMNS
 from pdca.model.schema import EVENT_COLUMNS, Col
@@ -171,6 +172,17 @@ def finish(
         (f"timestamp {t!r} is not an ISO 8601 date-time ({labels.timestamp})" for t in text),
     )
     rejects.add(clock, "local time is ambiguous or does not exist (clock change)")
+    outside = ~np.isnat(times) & (
+        (times < EARLIEST.to_datetime64()) | (times >= LATEST.to_datetime64())
+    )
+    rejects.add(  # a placeholder such as 0001-01-01 would make every KPI command overflow
+        outside,
+        f"timestamp is outside the years pdca stores (1900 to 2199; {labels.timestamp})",
+        (
+            f"timestamp {t!r} is outside the years pdca stores (1900 to 2199; {labels.timestamp})"
+            for t in text
+        ),
+    )
     activity = pd.Series(col.activity, dtype=object)
     rejects.add(activity.isna().to_numpy(), f"missing activity ({labels.activity})")
     seq, bad_seq = _whole_numbers(col.seq_text)

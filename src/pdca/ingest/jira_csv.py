@@ -133,6 +133,9 @@ def parse_dates(values: pd.Series, options: LoadOptions) -> pd.Series:
                 continue
     out = text.copy()
     out[text.notna()] = filled.reindex(text.index[text.notna()])
+    # what pandas' nanoseconds cannot hold (before 22 Sep 1677, from 11 Apr 2262) stays unreadable
+    low, high = datetime(1677, 9, 22), datetime(2262, 4, 11)  # noqa: DTZ001 (naive, as parsed)
+    parsed = {i: when for i, when in parsed.items() if low <= when < high}
     if parsed:
         stamps: pd.Series = pd.Series(parsed, dtype="datetime64[ns]")
         zone = options.timezone
@@ -297,8 +300,8 @@ def _events(
     made_first: pd.Series,
 ) -> pd.DataFrame:
     """Up to four events per issue (see the module docstring), in time order per issue."""
-    state_text = status.map(lambda s: None if s is None else states.get(str(s)))
-    state_text = state_text.map(lambda s: None if s is None else State(s).value)
+    state_text = status.map(lambda s: None if pd.isna(s) else states.get(str(s)))
+    state_text = state_text.map(lambda s: None if pd.isna(s) else State(s).value)
     everyone = pd.Series(data=True, index=base.index)
     has_first, has_resolved = times[FIRST_RESPONSE].notna(), times[RESOLVED].notna()
     label = pd.Series(RESOLVED, index=base.index).where(state_text != State.CANCELLED.value, status)
