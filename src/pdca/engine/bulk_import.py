@@ -298,8 +298,10 @@ def _timestamps(con: duckdb.DuckDBPyConnection, src: BulkSource, ts: str) -> str
 def _canonical_sql(src: BulkSource) -> str:
     miss = src.missing
 
-    def m(column: str) -> str:
-        return _masked(column, miss)
+    def m(column: str) -> str:  # masked once, in the innermost select
+        return f"r.{_q(column)}"
+
+    masked = ", ".join(f"{_masked(c, miss)} AS {_q(c)}" for c in src.names)
 
     case, ts = m(src.case_column), m(src.timestamp_column)
     parts = [m(c) for c in src.activity_columns]
@@ -356,7 +358,8 @@ def _canonical_sql(src: BulkSource) -> str:
     return (
         f"CREATE TEMP TABLE {CANON} AS SELECT *, CASE WHEN _reason IS NULL THEN {_key_sql()}"
         f" END AS _key FROM (SELECT CASE {' '.join(reasons)} END AS _reason, {select}"
-        f" FROM (SELECT r.*, {activity} AS _activity FROM {RAW} r) r " + " ".join(joins) + ")"
+        f" FROM (SELECT r.*, {activity} AS _activity FROM (SELECT {masked}, r.{_q(_ROW)}"
+        f" FROM {RAW} r) r) r " + " ".join(joins) + ")"
     )
 
 
