@@ -230,3 +230,14 @@ def test_an_ocel_event_outside_1900_2199_is_quarantined_and_kpis_work(
     full = TARGETS["ocel"].full
     assert full is not None
     full(path, case, batch, tmp_path / "store")  # store, scorecard, kpi, sla: no crash
+
+
+def test_zammad_ticket_states_without_a_name_column_is_not_a_crash(tmp_path: Path) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    table = "in/ticket_states.csv"
+    frame = pd.read_csv(io.BytesIO(all_seeds()["zammad"][0].files[table]), dtype=str)
+    assert {"name", "state_type_id"} <= set(frame.columns)
+    thin = frame.drop(columns=["name"]).to_csv(index=False).encode()
+    batch: Any = _import("zammad", tmp_path, {table: thin})
+    assert len(batch.events) > 0

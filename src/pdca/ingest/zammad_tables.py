@@ -167,7 +167,11 @@ def read_folder(folder: Path) -> Tables:
         priorities=_names(_csv(folder / "ticket_priorities.csv", required=False)),
         users=_names(_csv(folder / "users.csv", required=False), label="fullname"),
     )
-    if state_frame is not None and type_frame is not None and "state_type_id" in state_frame:
+    if (
+        state_frame is not None
+        and type_frame is not None
+        and {"name", "state_type_id"} <= set(state_frame.columns)
+    ):
         kinds = _names(type_frame)
         lookups.state_types = {
             str(n): kinds.get(_id_text(t), "")
