@@ -241,3 +241,15 @@ def test_zammad_ticket_states_without_a_name_column_is_not_a_crash(tmp_path: Pat
     thin = frame.drop(columns=["name"]).to_csv(index=False).encode()
     batch: Any = _import("zammad", tmp_path, {table: thin})
     assert len(batch.events) > 0
+
+
+def test_a_freshservice_actor_name_that_is_not_text_is_no_name(tmp_path: Path) -> None:
+    from fuzz.seeds import all_seeds  # noqa: PLC0415
+
+    seed = all_seeds()["freshservice"][0]
+    doc = json.loads(seed.files[seed.main])
+    first = next(iter(doc["activities"].values()))[0]
+    first["actor"]["name"] = {"id": None}
+    plain: Any = _import("freshservice", tmp_path / "plain", {})
+    batch: Any = _import("freshservice", tmp_path / "odd", {seed.main: json.dumps(doc).encode()})
+    assert len(batch.events) == len(plain.events) > 0

@@ -223,7 +223,9 @@ class _Reader:
             lines = [activity.get("content")]
             subs = activity.get("sub_contents")
             lines += subs if isinstance(subs, list) else []
-            read = [read_line(str(t), actor.get("name")) for t in lines if isinstance(t, str)]
+            name = actor.get("name")
+            who = name if isinstance(name, str) else None  # a name that is not text is no name
+            read = [read_line(str(t), who) for t in lines if isinstance(t, str)]
             self.counts["activity_lines"] += len(read)
             creation = any(r.kind == "created" for r in read) and not created_seen
             created_seen |= creation
