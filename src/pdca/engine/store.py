@@ -148,6 +148,8 @@ class Store:
                 f"{db} is not a readable pdca store: {exc}",
                 "point --store at a pdca store directory",
             ) from None
+        # a library does not draw on the terminal: DuckDB's progress bar broke `-f json` output
+        con.execute("SET enable_progress_bar = false")
         store_obj = cls(root, con, read_only=read_only)
         if read_only and store_obj._needs_upgrade():
             # a store written by an older pdca: upgrade it once (briefly opened for writing),
