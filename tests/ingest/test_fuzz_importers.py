@@ -253,3 +253,17 @@ def test_a_freshservice_actor_name_that_is_not_text_is_no_name(tmp_path: Path) -
     plain: Any = _import("freshservice", tmp_path / "plain", {})
     batch: Any = _import("freshservice", tmp_path / "odd", {seed.main: json.dumps(doc).encode()})
     assert len(batch.events) == len(plain.events) > 0
+
+
+def test_a_bpic_problems_file_with_no_data_row_is_not_a_crash(tmp_path: Path) -> None:
+    """Found by fuzzing (run 1 and 2: 44 inputs): an activity joined from several columns over
+    zero rows — pandas gives a frame, not a series, and the canonical step failed."""
+    from pdca import api  # noqa: PLC0415
+
+    path = tmp_path / "prb.csv"
+    path.write_text(
+        "Problem Number;Problem Change Date+Time;Problem Status;Problem Sub Status\n",
+        encoding="utf-8",
+    )
+    report = api.ingest(path, source="bpic2013", store=tmp_path / "store")
+    assert (report.rows_read, report.stored, report.quarantined) == (0, 0, 0)

@@ -197,6 +197,8 @@ def _activity(values: pd.DataFrame, mapping: Mapping, rejects: _Rejects) -> pd.S
     )
     if len(columns) == 1:
         return parts[columns[0]]
+    if parts.empty:  # pandas' row-wise join of no rows gives a frame, not a series
+        return pd.Series([], index=values.index, dtype=object)
     return parts.fillna("").astype(str).agg(mapping.activity_separator.join, axis=1)
 
 
