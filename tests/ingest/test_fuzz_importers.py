@@ -267,3 +267,11 @@ def test_a_bpic_problems_file_with_no_data_row_is_not_a_crash(tmp_path: Path) ->
     )
     report = api.ingest(path, source="bpic2013", store=tmp_path / "store")
     assert (report.rows_read, report.stored, report.quarantined) == (0, 0, 0)
+
+
+def test_a_mapping_naming_an_empty_column_is_refused(tmp_path: Path) -> None:
+    """Found by fuzzing: ``case_id = ""`` was accepted, and pdca's written mapping dropped it."""
+    path = tmp_path / "m.toml"
+    path.write_text('[columns]\ncase_id = ""\ntimestamp = "t"\nactivity = "a"\n', encoding="utf-8")
+    with pytest.raises(PdcaError, match="case_id names no column"):
+        load_mapping(path)

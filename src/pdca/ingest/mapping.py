@@ -88,6 +88,19 @@ class ColumnMap(_Strict):
     urgency: str | None = None
     caller: str | None = None
 
+    @model_validator(mode="after")
+    def _named(self) -> ColumnMap:
+        """A column is named, never the empty text (leave a field out instead; only
+        ``timestamp`` and ``activity`` take "" to mean a ticket list has none)."""
+        for name, value in self:
+            if name in {"timestamp", "activity"} and value == "":
+                continue
+            parts = value if isinstance(value, list) else [value]
+            if any(isinstance(v, str) and not v.strip() for v in parts):
+                msg = f"{name} names no column (an empty name); leave the key out instead"
+                raise ValueError(msg)
+        return self
+
     def text_fields(self) -> dict[str, str]:
         """Canonical text field -> source column, for the simple one-column fields."""
         out: dict[str, str] = {}
