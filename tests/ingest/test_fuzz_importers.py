@@ -275,3 +275,6 @@ def test_a_mapping_naming_an_empty_column_is_refused(tmp_path: Path) -> None:
     path.write_text('[columns]\ncase_id = ""\ntimestamp = "t"\nactivity = "a"\n', encoding="utf-8")
     with pytest.raises(PdcaError, match="case_id names no column"):
         load_mapping(path)
+    path.write_text('[columns]\ncase_id = "c"\n[dates]\nopened = ""\n', encoding="utf-8")
+    with pytest.raises(PdcaError, match=r"dates\.opened names no column"):
+        load_mapping(path)

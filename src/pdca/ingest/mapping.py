@@ -189,6 +189,19 @@ class Mapping(_Strict):
     """Field or attribute name -> {source value: recoded value} (a value map)."""
 
     @model_validator(mode="after")
+    def _named(self) -> Mapping:
+        """The dates, attributes and SLA column are named, never the empty text."""
+        named = {f"dates.{k}": v if isinstance(v, str) else v.column for k, v in self.dates.items()}
+        named.update({f"attributes.{k}": v for k, v in self.attributes.items()})
+        if self.sla is not None:
+            named["sla.column"] = self.sla.column
+        for key, column in named.items():
+            if not column.strip():
+                msg = f"{key} names no column (an empty name); leave the key out instead"
+                raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
     def _shape(self) -> Mapping:
         cols = self.columns
         if self.dates:
