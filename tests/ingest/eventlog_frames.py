@@ -47,6 +47,11 @@ XML_CHARS = st.characters(codec="utf-8", exclude_characters=_XML_INVALID)
 ANY_CHARS = st.characters(codec="utf-8")
 
 
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(2199, 12, 31, 23, 59, 59)
+"""The event times pdca stores (ingest/canonical.py: 1900 to 2199); others are quarantined."""
+
+
 def _texts(chars: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(AWKWARD), st.text(chars, max_size=10))
 
@@ -67,9 +72,7 @@ def event_frames(draw: st.DrawFn, chars: st.SearchStrategy[str], log: str) -> pd
                 Col.LOG: log,
                 Col.CASE_ID: case,
                 Col.TICKET_TYPE: draw(st.sampled_from([t.value for t in TicketType])),
-                Col.TIMESTAMP: draw(
-                    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31))
-                ),
+                Col.TIMESTAMP: draw(st.datetimes(min_value=EARLIEST, max_value=LATEST)),
                 Col.SEQ: draw(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1))),
                 Col.ACTIVITY: draw(text),
                 Col.STATE: draw(st.sampled_from([s.value for s in State])),
