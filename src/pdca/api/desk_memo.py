@@ -123,11 +123,6 @@ class Memo:
         finally:
             self._local.depth -= 1
 
-    def clear(self) -> None:
-        """Forget every kept answer."""
-        with self._lock:
-            self._done.clear()
-
 
 def _copy(value: T) -> T:
     if value is None or isinstance(value, str | int | float | bool | bytes):
